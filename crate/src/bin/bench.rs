@@ -1,0 +1,2 @@
+//! Native benchmarks (filled in by the benchmark work).
+fn main() {}

@@ -1,0 +1,29 @@
+//! # kvbm-sequence
+//!
+//! The identity-level block bookkeeping of NVIDIA Dynamo's KV Block Manager: a token sequence cut
+//! into fixed-size blocks with chained XXH3 hashes ([`sequence`], [`hash`], [`lineage`]), each
+//! storage tier's ordered record of which physical block holds which block ([`assignments`] over
+//! the three-phase [`store`]) and the transfer plans between tiers ([`plan`]).
+//!
+//! The [`abi`] module is the WebAssembly boundary used by the TypeScript facade; it only
+//! translates. Everything else is plain safe Rust.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+#[allow(unsafe_code)] // `#[no_mangle]` exports
+pub mod abi;
+pub mod assignments;
+pub mod errors;
+pub mod hash;
+pub mod lineage;
+pub mod plan;
+pub mod sequence;
+pub mod store;
+
+pub use assignments::ExternalBlockAssignments;
+pub use errors::{BlockSequenceError, Result, TokenExtensionReason};
+pub use hash::{compute_block_hashes, compute_salt_hash, compute_sequence_hashes};
+pub use lineage::SequenceHash;
+pub use plan::{zip_assigned, zip_assigned_pending, PlanEntry};
+pub use sequence::{Block, BlockSequence};
+pub use store::BlockId;

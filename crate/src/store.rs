@@ -1,0 +1,356 @@
+//! The three-phase block store: unassigned → staged → assigned.
+//!
+//! Dynamo's store keeps each phase in an ordered map and removes from its front, O(n) per item.
+//! Here the unassigned queue is a ring buffer (`VecDeque`), so taking its front is O(1); staged
+//! and assigned are plain vectors that only grow at the back (or are drained whole). Ids and
+//! hashes are kept in separate vectors, so the id lists can be compared and copied out as slices.
+//! A hash set of every id present answers `contains` in O(1).
+
+use crate::errors::{try_reserve, Result};
+use crate::lineage::SequenceHash;
+use std::collections::{HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
+
+/// A physical block id of one storage tier.
+pub type BlockId = u32;
+
+/// Hasher for `u32` ids: the MurmurHash3 finaliser, a bijection with full avalanche, so dense id
+/// ranges and ids that differ only in high bits both spread over the table.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u32(u32::from(b) ^ (self.0 as u32));
+        }
+    }
+
+    fn write_u32(&mut self, id: u32) {
+        let mut h = id;
+        h ^= h >> 16;
+        h = h.wrapping_mul(0x85eb_ca6b);
+        h ^= h >> 13;
+        h = h.wrapping_mul(0xc2b2_ae35);
+        h ^= h >> 16;
+        self.0 = u64::from(h) << 32 | u64::from(h);
+    }
+}
+
+/// A set of block ids.
+pub type IdSet = HashSet<BlockId, BuildHasherDefault<IdHasher>>;
+
+/// Why a batch of ids was refused (the store is then left as it was).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The id at `index` of the batch was already present.
+    Present {
+        /// Index of the id in the batch.
+        index: usize,
+    },
+    /// The id at `index` of the batch appeared earlier in the same batch.
+    Repeated {
+        /// Index of the second occurrence in the batch.
+        index: usize,
+    },
+    /// Memory for the batch could not be reserved.
+    OutOfMemory,
+}
+
+/// The three ordered collections of one tier, every id in at most one of them.
+#[derive(Clone, Debug, Default)]
+pub struct BlockStore {
+    unassigned: VecDeque<BlockId>,
+    staged_ids: Vec<BlockId>,
+    staged_hashes: Vec<SequenceHash>,
+    assigned_ids: Vec<BlockId>,
+    assigned_hashes: Vec<SequenceHash>,
+    known: IdSet,
+}
+
+impl BlockStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether `id` is in any of the three collections.
+    pub fn contains(&self, id: BlockId) -> bool {
+        self.known.contains(&id)
+    }
+
+    /// Number of ids in all three collections.
+    pub fn len(&self) -> usize {
+        self.known.len()
+    }
+
+    /// Whether all three collections are empty.
+    pub fn is_empty(&self) -> bool {
+        self.known.is_empty()
+    }
+
+    /// Number of unassigned ids.
+    pub fn unassigned_len(&self) -> usize {
+        self.unassigned.len()
+    }
+
+    /// Number of staged pairs.
+    pub fn staged_len(&self) -> usize {
+        self.staged_ids.len()
+    }
+
+    /// Number of assigned pairs.
+    pub fn assigned_len(&self) -> usize {
+        self.assigned_ids.len()
+    }
+
+    /// Assigned ids, in order.
+    pub fn assigned_ids(&self) -> &[BlockId] {
+        &self.assigned_ids
+    }
+
+    /// Assigned hashes, in order (entry `i` belongs to `assigned_ids()[i]`).
+    pub fn assigned_hashes(&self) -> &[SequenceHash] {
+        &self.assigned_hashes
+    }
+
+    /// Staged ids, in order.
+    pub fn staged_ids(&self) -> &[BlockId] {
+        &self.staged_ids
+    }
+
+    /// Staged hashes, in order (entry `i` belongs to `staged_ids()[i]`).
+    pub fn staged_hashes(&self) -> &[SequenceHash] {
+        &self.staged_hashes
+    }
+
+    /// Unassigned ids in FIFO order.
+    pub fn unassigned_ids(&self) -> impl ExactSizeIterator<Item = BlockId> + '_ {
+        self.unassigned.iter().copied()
+    }
+
+    /// Assigned pair `index`.
+    pub fn assigned(&self, index: usize) -> Option<(BlockId, SequenceHash)> {
+        Some((
+            *self.assigned_ids.get(index)?,
+            *self.assigned_hashes.get(index)?,
+        ))
+    }
+
+    /// Staged pair `index`.
+    pub fn staged(&self, index: usize) -> Option<(BlockId, SequenceHash)> {
+        Some((
+            *self.staged_ids.get(index)?,
+            *self.staged_hashes.get(index)?,
+        ))
+    }
+
+    /// Unassigned id `index` (0 is the front of the queue).
+    pub fn unassigned(&self, index: usize) -> Option<BlockId> {
+        self.unassigned.get(index).copied()
+    }
+
+    /// How many leading ids of `ids` are present in the store.
+    ///
+    /// Fast path: a caller that passes its whole id list usually repeats the store's own ids in
+    /// the store's order (assigned, staged, unassigned), which a slice comparison confirms without
+    /// hashing; the first id that differs from that order falls back to set look-ups.
+    pub fn known_prefix_len(&self, ids: &[BlockId]) -> usize {
+        let (front, back) = self.unassigned.as_slices();
+        let mut matched = 0;
+        for part in [&self.assigned_ids[..], &self.staged_ids[..], front, back] {
+            let rest = &ids[matched..];
+            let n = part.len().min(rest.len());
+            if part[..n] != rest[..n] {
+                break;
+            }
+            matched += n;
+            if n < part.len() {
+                break;
+            }
+        }
+        matched
+            + ids[matched..]
+                .iter()
+                .take_while(|&&id| self.contains(id))
+                .count()
+    }
+
+    /// Adds every id of `ids` to the set of ids present, or none of them: the first id already
+    /// present, or repeated within `ids`, is reported and the set is left as it was.
+    fn claim<I>(&mut self, ids: I) -> std::result::Result<(), Refusal>
+    where
+        I: ExactSizeIterator<Item = BlockId> + Clone,
+    {
+        self.known
+            .try_reserve(ids.len())
+            .map_err(|_| Refusal::OutOfMemory)?;
+        for (index, id) in ids.clone().enumerate() {
+            if !self.known.insert(id) {
+                let claimed = ids.clone().take(index);
+                let repeated = claimed.clone().any(|other| other == id);
+                for other in claimed {
+                    self.known.remove(&other);
+                }
+                return Err(if repeated {
+                    Refusal::Repeated { index }
+                } else {
+                    Refusal::Present { index }
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends `ids` to the back of the unassigned queue, all or none.
+    pub fn push_unassigned(&mut self, ids: &[BlockId]) -> std::result::Result<(), Refusal> {
+        self.unassigned
+            .try_reserve(ids.len())
+            .map_err(|_| Refusal::OutOfMemory)?;
+        self.claim(ids.iter().copied())?;
+        self.unassigned.extend(ids.iter().copied());
+        Ok(())
+    }
+
+    /// Appends `pairs` to the assigned collection, all or none.
+    pub fn push_assigned(
+        &mut self,
+        pairs: &[(BlockId, SequenceHash)],
+    ) -> std::result::Result<(), Refusal> {
+        try_reserve(&mut self.assigned_ids, pairs.len()).map_err(|_| Refusal::OutOfMemory)?;
+        try_reserve(&mut self.assigned_hashes, pairs.len()).map_err(|_| Refusal::OutOfMemory)?;
+        self.claim(pairs.iter().map(|&(id, _)| id))?;
+        self.assigned_ids.extend(pairs.iter().map(|&(id, _)| id));
+        self.assigned_hashes.extend(pairs.iter().map(|&(_, h)| h));
+        Ok(())
+    }
+
+    /// Pairs the front unassigned ids with `hashes`, one each, moving them to the back of staged;
+    /// stops when either runs out. Returns the new staged indices.
+    pub fn stage_front<I>(&mut self, hashes: I) -> Result<Range<usize>>
+    where
+        I: ExactSizeIterator<Item = SequenceHash>,
+    {
+        let count = hashes.len().min(self.unassigned.len());
+        try_reserve(&mut self.staged_ids, count)?;
+        try_reserve(&mut self.staged_hashes, count)?;
+        let start = self.staged_ids.len();
+        self.staged_ids.extend(self.unassigned.drain(..count));
+        self.staged_hashes.extend(hashes.take(count));
+        Ok(start..self.staged_ids.len())
+    }
+
+    /// Moves every staged pair, in order, to the back of assigned; returns the new assigned
+    /// indices.
+    pub fn commit_staged(&mut self) -> Range<usize> {
+        let start = self.assigned_ids.len();
+        // `append` moves the elements and leaves `staged` empty.
+        self.assigned_ids.append(&mut self.staged_ids);
+        self.assigned_hashes.append(&mut self.staged_hashes);
+        start..self.assigned_ids.len()
+    }
+
+    /// Removes and returns every staged pair, in order.
+    pub fn take_staged(&mut self) -> Vec<(BlockId, SequenceHash)> {
+        for id in &self.staged_ids {
+            self.known.remove(id);
+        }
+        let ids = std::mem::take(&mut self.staged_ids);
+        let hashes = std::mem::take(&mut self.staged_hashes);
+        ids.into_iter().zip(hashes).collect()
+    }
+
+    /// Empties all three collections.
+    pub fn clear(&mut self) {
+        self.unassigned.clear();
+        self.staged_ids.clear();
+        self.staged_hashes.clear();
+        self.assigned_ids.clear();
+        self.assigned_hashes.clear();
+        self.known.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(position: u64) -> SequenceHash {
+        SequenceHash::new(position * 31 + 7, position, position).unwrap()
+    }
+
+    #[test]
+    fn ids_move_front_to_back_through_the_three_phases() {
+        let mut store = BlockStore::new();
+        store.push_unassigned(&[10, 11, 12]).unwrap();
+        assert_eq!(store.stage_front([h(0), h(1)].into_iter()).unwrap(), 0..2);
+        assert_eq!(store.staged_ids(), &[10, 11]);
+        assert_eq!(store.unassigned_ids().collect::<Vec<_>>(), vec![12]);
+        assert_eq!(store.commit_staged(), 0..2);
+        assert_eq!(store.assigned_ids(), &[10, 11]);
+        assert_eq!(store.assigned(1), Some((11, h(1))));
+        assert_eq!(store.staged_len(), 0);
+        assert_eq!(store.len(), 3);
+    }
+
+    #[test]
+    fn staging_more_hashes_than_ids_stages_only_what_ids_allow() {
+        let mut store = BlockStore::new();
+        store.push_unassigned(&[1]).unwrap();
+        assert_eq!(store.stage_front([h(0), h(1)].into_iter()).unwrap(), 0..1);
+    }
+
+    #[test]
+    fn a_batch_with_an_id_already_present_is_refused_whole() {
+        let mut store = BlockStore::new();
+        store.push_unassigned(&[1, 2]).unwrap();
+        let conflict = store.push_unassigned(&[3, 4, 2]).unwrap_err();
+        assert_eq!(conflict, Refusal::Present { index: 2 });
+        assert!(!store.contains(3));
+        assert_eq!(store.len(), 2);
+    }
+
+    #[test]
+    fn a_batch_repeating_an_id_is_refused_whole() {
+        let mut store = BlockStore::new();
+        let conflict = store.push_assigned(&[(5, h(0)), (5, h(1))]).unwrap_err();
+        assert_eq!(conflict, Refusal::Repeated { index: 1 });
+        assert!(store.is_empty());
+    }
+
+    #[test]
+    fn known_prefix_uses_store_order_then_lookups() {
+        let mut store = BlockStore::new();
+        store.push_assigned(&[(1, h(0))]).unwrap();
+        store.push_unassigned(&[2, 3]).unwrap();
+        assert_eq!(store.known_prefix_len(&[1, 2, 3, 4]), 3);
+        assert_eq!(store.known_prefix_len(&[3, 1, 9]), 2);
+        assert_eq!(store.known_prefix_len(&[1, 2]), 2);
+        assert_eq!(store.known_prefix_len(&[]), 0);
+        assert_eq!(store.known_prefix_len(&[9, 1]), 0);
+    }
+
+    #[test]
+    fn take_staged_forgets_the_staged_ids() {
+        let mut store = BlockStore::new();
+        store.push_unassigned(&[1, 2]).unwrap();
+        store.stage_front([h(0)].into_iter()).unwrap();
+        assert_eq!(store.take_staged(), vec![(1, h(0))]);
+        assert!(!store.contains(1));
+        assert!(store.contains(2));
+    }
+
+    #[test]
+    fn hasher_spreads_ids_that_differ_only_in_high_bits() {
+        let mut set = IdSet::default();
+        for i in 0..10_000u32 {
+            set.insert(i << 18);
+        }
+        assert_eq!(set.len(), 10_000);
+    }
+}
