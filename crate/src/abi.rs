@@ -743,9 +743,15 @@ pub extern "C" fn kv_seq_hashes(
     })
 }
 
+/// Blocks `start..end` of `seq`; `end` = `u32::MAX` stands for the sequence's end.
 fn block_range(seq: &BlockSequence, start: u32, end: u32) -> Result<&[Block], Failure> {
+    let end = if end == u32::MAX {
+        seq.block_count()
+    } else {
+        end as usize
+    };
     seq.blocks()
-        .get(start as usize..end as usize)
+        .get(start as usize..end)
         .ok_or_else(|| {
             Failure::InvalidArgument(format!(
                 "block range {}..{} is outside the sequence's {} complete blocks",

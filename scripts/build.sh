@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds everything: the crate for wasm32 (release: opt-level 3, LTO, panic=abort), wasm-opt -O3,
+# the inlined bytes, then the ESM/CJS/.d.ts bundles in dist/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/cargo.sh build --quiet --release --target wasm32-unknown-unknown -p kvbm-sequence --lib
+mkdir -p .tmp
+node_modules/.bin/wasm-opt -O3 target/wasm32-unknown-unknown/release/kvbm_sequence.wasm \
+  -o .tmp/kvbm_sequence.wasm
+node scripts/embed-wasm.mjs .tmp/kvbm_sequence.wasm ts/generated/wasm-bytes.ts
+node_modules/.bin/tsc --noEmit -p tsconfig.json
+node_modules/.bin/rollup --silent -c scripts/rollup.config.mjs
+raw=$(wc -c < .tmp/kvbm_sequence.wasm)
+gz=$(gzip -9 -c .tmp/kvbm_sequence.wasm | wc -c)
+echo "kvbm-sequence: built dist/ (wasm ${raw} bytes, ${gz} gzipped)"

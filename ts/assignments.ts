@@ -1,0 +1,271 @@
+/**
+ * One tier's record of which physical block holds which block of a sequence (SPEC §3).
+ * @module
+ */
+
+import { blocksOf, type BlocksLike, type Range } from './block-sequence.js';
+import { WasmObject } from './handle.js';
+import { SequenceHash } from './sequence-hash.js';
+import { count, inputList, instance, integer, MAX_ITEMS } from './validate.js';
+import { check, exports, inputWith, outputU32, ret } from './wasm.js';
+
+/** A block id paired with the lineage hash of the block it holds. */
+export type BlockAssignment = [blockId: number, hash: SequenceHash];
+
+/** Largest offset: a tier can start at any representable position, or just past the last. */
+const MAX_OFFSET = 2 ** 24;
+
+const ASSIGNED = 0;
+const STAGED = 1;
+const UNASSIGNED = 2;
+
+/** Positions beyond this hold nothing (all positions fit in u32). */
+const U32_MAX = 0xffff_ffff;
+
+/**
+ * One tier's ordered record: **unassigned** ids (a FIFO queue), **staged** (id, hash) pairs and
+ * **assigned** (id, hash) pairs in sequence order, every id in at most one of them. `offset` is
+ * the sequence position of `assigned[0]`. Lives in WebAssembly memory: `free()` it (or `using`),
+ * or let the garbage collector do so.
+ */
+export class ExternalBlockAssignments extends WasmObject {
+  readonly #offset: number;
+
+  /** @param offset the position of the first assigned block, `0 ..= 2^24` (default 0) */
+  constructor(offset = 0) {
+    super();
+    const at = integer(offset, 'offset', MAX_OFFSET);
+    check(exports().kv_asg_new(at));
+    this.adoptHandle(ret(0), ret(1));
+    this.#offset = at;
+  }
+
+  private info(word: number): number {
+    check(exports().kv_asg_info(this.index, this.generation));
+    return ret(word);
+  }
+
+  /** Position of `assigned[0]`. */
+  get offset(): number {
+    void this.index; // throws where freed
+    return this.#offset;
+  }
+
+  /** Number of assigned pairs. */
+  get assignedCount(): number {
+    return this.info(1);
+  }
+
+  /** Number of staged pairs. */
+  get stagedCount(): number {
+    return this.info(2);
+  }
+
+  /** Number of unassigned ids. */
+  get unassignedCount(): number {
+    return this.info(3);
+  }
+
+  /** `offset + assignedCount + stagedCount`: where the next staged block goes. */
+  get nextPosition(): number {
+    check(exports().kv_asg_info(this.index, this.generation));
+    return ret(0) + ret(1) + ret(2);
+  }
+
+  /** Whether `id` is in any of the three collections. */
+  contains(id: number): boolean {
+    const { index, generation } = this;
+    if (typeof id !== 'number' || id >>> 0 !== id) return this.containsChecked(id);
+    check(exports().kv_asg_contains(index, generation, id));
+    return ret(0) === 1;
+  }
+
+  private containsChecked(id: unknown): boolean {
+    check(exports().kv_asg_contains(this.index, this.generation, integer(id, 'id')));
+    return ret(0) === 1;
+  }
+
+  private pair(found: boolean): BlockAssignment | undefined {
+    return found ? [ret(1), SequenceHash.fromRet(2)] : undefined;
+  }
+
+  /** Assigned pair `i`, or `undefined`. */
+  getAssigned(i: number): BlockAssignment | undefined {
+    return this.get(ASSIGNED, i);
+  }
+
+  /** Staged pair `i`, or `undefined`. */
+  getStaged(i: number): BlockAssignment | undefined {
+    return this.get(STAGED, i);
+  }
+
+  private get(which: number, i: number): BlockAssignment | undefined {
+    const { index, generation } = this;
+    const at = typeof i === 'number' && i >>> 0 === i ? i : count(i, 'index');
+    if (at > U32_MAX) return undefined;
+    check(exports().kv_asg_get(index, generation, which, at));
+    return this.pair(ret(0) === 1);
+  }
+
+  /** The assigned pair at absolute position `position`, or `undefined`. */
+  getAtPosition(position: number): BlockAssignment | undefined {
+    const p = count(position, 'position');
+    if (p > U32_MAX) return undefined;
+    check(exports().kv_asg_at_position(this.index, this.generation, p));
+    return this.pair(ret(0) === 1);
+  }
+
+  /** The unassigned id that will land at absolute position `position`, or `undefined`. */
+  getPendingAtPosition(position: number): number | undefined {
+    const p = count(position, 'position');
+    if (p > U32_MAX) return undefined;
+    check(exports().kv_asg_pending_at_position(this.index, this.generation, p));
+    return ret(0) === 1 ? ret(1) : undefined;
+  }
+
+  /** `offset .. offset + assignedCount`. */
+  assignedPositions(): Range {
+    check(exports().kv_asg_info(this.index, this.generation));
+    const start = ret(0);
+    return { start, end: start + ret(1) };
+  }
+
+  /** `offset + assignedCount .. nextPosition`. */
+  stagedPositions(): Range {
+    check(exports().kv_asg_info(this.index, this.generation));
+    const start = ret(0) + ret(1);
+    return { start, end: start + ret(2) };
+  }
+
+  /** `nextPosition .. nextPosition + unassignedCount`. */
+  pendingPositions(): Range {
+    check(exports().kv_asg_info(this.index, this.generation));
+    const start = ret(0) + ret(1) + ret(2);
+    return { start, end: start + ret(3) };
+  }
+
+  private ids(which: number): Uint32Array {
+    check(exports().kv_asg_ids(this.index, this.generation, which));
+    return outputU32();
+  }
+
+  /** Assigned ids, in order. */
+  assignedBlockIds(): Uint32Array {
+    return this.ids(ASSIGNED);
+  }
+
+  /** Staged ids, in order. */
+  stagedBlockIds(): Uint32Array {
+    return this.ids(STAGED);
+  }
+
+  /** Unassigned ids, in FIFO order. */
+  unassignedBlockIds(): Uint32Array {
+    return this.ids(UNASSIGNED);
+  }
+
+  /** Assigned pairs, in order. */
+  assigned(): BlockAssignment[] {
+    check(exports().kv_asg_pairs(this.index, this.generation, ASSIGNED));
+    return pairsFromOutput();
+  }
+
+  /** Staged pairs, in order. */
+  staged(): BlockAssignment[] {
+    check(exports().kv_asg_pairs(this.index, this.generation, STAGED));
+    return pairsFromOutput();
+  }
+
+  /**
+   * Takes `ids`, the full ordered list of ids allocated to this tier so far: known ids must
+   * form a contiguous prefix and are skipped, the rest join the unassigned queue. Returns how
+   * many were added. Throws `BlockSequenceError` (`OrderingViolation`, `DuplicateBlockId`)
+   * and changes nothing where the list breaks the rules; the first problem in list order is
+   * reported.
+   */
+  extendBlockIds(ids: readonly number[] | Uint32Array): number {
+    const { index, generation } = this;
+    const len = inputList(ids, 'ids', 'block ids (integers in 0..=4294967295)');
+    check(exports().kv_asg_extend_ids(index, generation, len));
+    return ret(0);
+  }
+
+  /**
+   * Appends pre-matched (id, hash) pairs (cache hits) to assigned; returns how many. An id
+   * already present or repeated → `BlockSequenceError` (`DuplicateBlockId`), nothing changed.
+   */
+  extendAssigned(pairs: ReadonlyArray<readonly [number, SequenceHash]>): number {
+    const { index, generation } = this;
+    if (!Array.isArray(pairs)) throw new TypeError('pairs must be an Array of [blockId, SequenceHash]');
+    if (pairs.length > MAX_ITEMS / 5) throw new RangeError(`pairs holds ${pairs.length} items; at most ${MAX_ITEMS / 5}`);
+    let words: number[] = [];
+    inputWith(pairs.length * 5, (w) => {
+      const i = (w / 5) | 0;
+      if (w % 5 === 0) {
+        const pair: unknown = pairs[i];
+        if (!Array.isArray(pair) || pair.length !== 2) {
+          throw new TypeError(`pairs[${i}] must be a [blockId, SequenceHash] pair`);
+        }
+        const hash = instance(pair[1], SequenceHash, `pairs[${i}][1]`);
+        words = hash.words();
+        return integer(pair[0], `pairs[${i}][0]`);
+      }
+      return words[(w % 5) - 1] as number;
+    });
+    check(exports().kv_asg_extend_assigned(index, generation, pairs.length));
+    return ret(0);
+  }
+
+  private stage(blocks: unknown, commit: number): Range {
+    const { index, generation } = this;
+    const [sequence, start, end] = blocksOf(blocks, 'blocks');
+    const [seqIndex, seqGeneration] = sequence.handle();
+    check(exports().kv_asg_stage(index, generation, seqIndex, seqGeneration, start, end, commit));
+    return { start: ret(0), end: ret(1) };
+  }
+
+  /**
+   * Pairs unassigned ids (FIFO) with the blocks of `blocks` from entry `nextPosition` on, as
+   * many as both allow, and stages them; returns the new staged indices. Each block must sit at
+   * the position it is staged at, else `BlockSequenceError` (`PositionMismatch`) and nothing is
+   * staged.
+   */
+  stagePending(blocks: BlocksLike): Range {
+    return this.stage(blocks, 0);
+  }
+
+  /** Moves all staged pairs, in order, to assigned; returns the new assigned indices. */
+  commitStaged(): Range {
+    check(exports().kv_asg_commit(this.index, this.generation));
+    return { start: ret(0), end: ret(1) };
+  }
+
+  /** `stagePending` then `commitStaged`; returns the commit's range. */
+  assignPending(blocks: BlocksLike): Range {
+    return this.stage(blocks, 1);
+  }
+
+  /** Removes and returns all staged pairs, in order. */
+  takeStaged(): BlockAssignment[] {
+    check(exports().kv_asg_take_staged(this.index, this.generation));
+    return pairsFromOutput();
+  }
+
+  /** Empties all three collections; the offset stays. */
+  clear(): void {
+    check(exports().kv_asg_clear(this.index, this.generation));
+  }
+}
+
+/** Pairs from the output buffer: 5 words each (id, then the hash's words). */
+function pairsFromOutput(): BlockAssignment[] {
+  const w = outputU32();
+  const out = new Array<BlockAssignment>(w.length / 5);
+  for (let i = 0, k = 0; k < w.length; i++, k += 5) {
+    out[i] = [
+      w[k] as number,
+      SequenceHash.fromWords(w[k + 1] as number, w[k + 2] as number, w[k + 3] as number, w[k + 4] as number),
+    ];
+  }
+  return out;
+}

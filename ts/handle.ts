@@ -1,0 +1,71 @@
+/**
+ * Ownership of objects that live in WebAssembly memory: a handle (slot index and generation),
+ * `free()`, `[Symbol.dispose]()` and a `FinalizationRegistry` for what the user forgets.
+ * @module
+ */
+
+import { check, exports } from './wasm.js';
+
+interface Handle {
+  index: number;
+  generation: number;
+}
+
+const registry = new FinalizationRegistry<Handle>((h) => {
+  // The object is unreachable; its handle is still valid (free() unregisters it).
+  exports().kv_free(h.index, h.generation);
+});
+
+/** Base of every WASM-backed class: holds the handle and frees it once. */
+export abstract class WasmObject {
+  /** Slot index in the module's object table. */
+  #index = 0;
+  /** Slot generation; 0 once freed. */
+  #generation = 0;
+
+  /** Takes the handle just written by a constructor export (return words 0 and 1). */
+  protected adoptHandle(index: number, generation: number): void {
+    this.#index = index;
+    this.#generation = generation;
+    registry.register(this, { index, generation }, this);
+  }
+
+  /** The handle's slot index; throws `TypeError` where the object was freed. */
+  protected get index(): number {
+    if (this.#generation === 0) this.freed();
+    return this.#index;
+  }
+
+  /** The handle's generation (read after {@link WasmObject.index}). */
+  protected get generation(): number {
+    return this.#generation;
+  }
+
+  /** @internal The handle (index, generation), for calls that take two objects. */
+  handle(): [number, number] {
+    return [this.index, this.#generation];
+  }
+
+  private freed(): never {
+    throw new TypeError(`${this.constructor.name}: the object has been freed`);
+  }
+
+  /** Whether {@link WasmObject.free} has been called. */
+  get isFreed(): boolean {
+    return this.#generation === 0;
+  }
+
+  /** Releases the WebAssembly memory now. A second call throws `TypeError`. */
+  free(): void {
+    const index = this.index;
+    const generation = this.#generation;
+    this.#generation = 0;
+    registry.unregister(this);
+    check(exports().kv_free(index, generation));
+  }
+
+  /** Frees the object at the end of a `using` block (a no-op where already freed). */
+  [Symbol.dispose](): void {
+    if (this.#generation !== 0) this.free();
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Planning across tiers (SPEC §4).
+ * @module
+ */
+
+import { ExternalBlockAssignments } from './assignments.js';
+import { instance } from './validate.js';
+import { check, exports, outputU32, ret } from './wasm.js';
+
+/** A plan: entry i says "at position `positions[i]`, tier one holds `src[i]`, tier two `dst[i]`". */
+export interface Plan {
+  /** Absolute positions, ascending. */
+  readonly positions: Uint32Array;
+  /** The first tier's ids (the source of a transfer). */
+  readonly src: Uint32Array;
+  /** The second tier's ids (the destination of a transfer). */
+  readonly dst: Uint32Array;
+}
+
+function zip(a: unknown, b: unknown, pending: number, names: [string, string]): Plan {
+  const [ai, ag] = instance(a, ExternalBlockAssignments, names[0]).handle();
+  const [bi, bg] = instance(b, ExternalBlockAssignments, names[1]).handle();
+  check(exports().kv_zip(ai, ag, bi, bg, pending));
+  const n = ret(0);
+  const words = outputU32();
+  return {
+    positions: words.subarray(0, n),
+    src: words.subarray(n, 2 * n),
+    dst: words.subarray(2 * n, 3 * n),
+  };
+}
+
+/** The positions where both `a` and `b` hold an assigned block, ascending, with both ids. */
+export function zipAssigned(a: ExternalBlockAssignments, b: ExternalBlockAssignments): Plan {
+  return zip(a, b, 0, ['a', 'b']);
+}
+
+/**
+ * The transfer plan: positions where `src` holds an assigned block and `dst` a pending
+ * (unassigned) id. Copy each `src` block into its `dst` block, then call
+ * `dst.assignPending(sequence)`.
+ */
+export function zipAssignedPending(src: ExternalBlockAssignments, dst: ExternalBlockAssignments): Plan {
+  return zip(src, dst, 1, ['src', 'dst']);
+}

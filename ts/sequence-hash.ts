@@ -1,0 +1,165 @@
+/**
+ * The 128-bit positional lineage hash (SPEC §1.1) as a JavaScript value.
+ * @module
+ */
+
+import { check, exports, outputText, ret, ret64 } from './wasm.js';
+import { bytes, count, u64 } from './validate.js';
+
+const U128_MAX = (1n << 128n) - 1n;
+
+/** Decoded fields, read from the module once per value. */
+interface Parts {
+  mode: number;
+  position: number;
+  currentHash: bigint;
+  parentFragment: bigint;
+}
+
+/**
+ * A block's lineage hash: its position, its 64-bit sequence hash and a fragment of its parent's.
+ * An immutable value (not WASM-backed: nothing to free). Mirrors Rust's `SequenceHash`.
+ */
+export class SequenceHash {
+  // The raw value as four 32-bit words, least significant first.
+  readonly #w0: number;
+  readonly #w1: number;
+  readonly #w2: number;
+  readonly #w3: number;
+  #parts: Parts | undefined;
+
+  private constructor(w0: number, w1: number, w2: number, w3: number) {
+    this.#w0 = w0;
+    this.#w1 = w1;
+    this.#w2 = w2;
+    this.#w3 = w3;
+  }
+
+  /** @internal Wraps words the module produced (already valid). */
+  static fromWords(w0: number, w1: number, w2: number, w3: number): SequenceHash {
+    return new SequenceHash(w0, w1, w2, w3);
+  }
+
+  /** @internal Wraps return words `at .. at + 4`. */
+  static fromRet(at: number): SequenceHash {
+    return new SequenceHash(ret(at), ret(at + 1), ret(at + 2), ret(at + 3));
+  }
+
+  /**
+   * The lineage hash of the block at `position` with sequence hash `currentHash` and parent
+   * sequence hash `parentHash` (0 for block 0). Positions of 2^24 or more throw `RangeError`.
+   */
+  static fromParts(parts: { position: number; currentHash: bigint | number; parentHash?: bigint | number }): SequenceHash {
+    if (typeof parts !== 'object' || parts === null) {
+      throw new TypeError('SequenceHash.fromParts takes { position, currentHash, parentHash }');
+    }
+    const position = count(parts.position, 'position');
+    const [cLo, cHi] = u64(parts.currentHash, 'currentHash');
+    const [pLo, pHi] = u64(parts.parentHash ?? 0n, 'parentHash');
+    check(exports().kv_lineage_new(cLo, cHi, pLo, pHi, position >>> 0, Math.floor(position / 2 ** 32)));
+    return SequenceHash.fromRet(0);
+  }
+
+  /** Reads a raw 128-bit value; throws `RangeError` for one no lineage hash has. */
+  static fromBigInt(value: bigint): SequenceHash {
+    if (typeof value !== 'bigint') throw new TypeError(`value must be a bigint, got ${typeof value}`);
+    if (value < 0n || value > U128_MAX) throw new RangeError('value must be in 0..=2^128-1');
+    const word = (shift: bigint): number => Number((value >> shift) & 0xffff_ffffn);
+    const h = new SequenceHash(word(0n), word(32n), word(64n), word(96n));
+    h.parts(); // validates
+    return h;
+  }
+
+  /** Reads the 16-byte big-endian form; throws `RangeError` for a value no lineage hash has. */
+  static fromBytes(value: Uint8Array): SequenceHash {
+    const b = bytes(value, 'bytes', 16);
+    const word = (at: number): number =>
+      ((b[at] as number) * 2 ** 24 + ((b[at + 1] as number) << 16) + ((b[at + 2] as number) << 8) + (b[at + 3] as number)) >>> 0;
+    const h = new SequenceHash(word(12), word(8), word(4), word(0));
+    h.parts();
+    return h;
+  }
+
+  private parts(): Parts {
+    if (this.#parts === undefined) {
+      check(exports().kv_lineage_parts(this.#w0, this.#w1, this.#w2, this.#w3));
+      this.#parts = { mode: ret(0), position: ret(1), currentHash: ret64(2), parentFragment: ret64(4) };
+    }
+    return this.#parts;
+  }
+
+  /** The block's position in its sequence. */
+  get position(): number {
+    return this.parts().position;
+  }
+
+  /** The block's own 64-bit sequence hash. */
+  get currentHash(): bigint {
+    return this.parts().currentHash;
+  }
+
+  /** The low 54, 46 or 38 bits (by mode) of the parent's sequence hash; 0 for block 0. */
+  get parentFragment(): bigint {
+    return this.parts().parentFragment;
+  }
+
+  /** The encoding mode: 0 (position < 2^8), 1 (< 2^16) or 2 (< 2^24). */
+  get mode(): number {
+    return this.parts().mode;
+  }
+
+  /** @internal The four words, least significant first. */
+  words(): [number, number, number, number] {
+    return [this.#w0, this.#w1, this.#w2, this.#w3];
+  }
+
+  /** The raw 128-bit value. */
+  toBigInt(): bigint {
+    return (BigInt(this.#w3) << 96n) | (BigInt(this.#w2) << 64n) | (BigInt(this.#w1) << 32n) | BigInt(this.#w0);
+  }
+
+  /** The 16-byte big-endian form. */
+  toBytes(): Uint8Array {
+    const out = new Uint8Array(16);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, this.#w3);
+    view.setUint32(4, this.#w2);
+    view.setUint32(8, this.#w1);
+    view.setUint32(12, this.#w0);
+    return out;
+  }
+
+  /** Whether `other` is the same value. */
+  equals(other: SequenceHash): boolean {
+    return (
+      other instanceof SequenceHash &&
+      this.#w0 === other.#w0 &&
+      this.#w1 === other.#w1 &&
+      this.#w2 === other.#w2 &&
+      this.#w3 === other.#w3
+    );
+  }
+
+  /** Order by position, then current hash, then raw value: negative, 0 or positive. */
+  compare(other: SequenceHash): number {
+    if (!(other instanceof SequenceHash)) throw new TypeError('other must be a SequenceHash');
+    check(exports().kv_lineage_cmp(this.#w0, this.#w1, this.#w2, this.#w3, other.#w0, other.#w1, other.#w2, other.#w3));
+    return ret(0) - 1;
+  }
+
+  /** Dynamo's text form: `position:b58(current)`, plus `:b58(parentFragment)` past block 0. */
+  toString(): string {
+    check(exports().kv_lineage_to_string(this.#w0, this.#w1, this.#w2, this.#w3));
+    return outputText();
+  }
+
+  /** Node's `util.inspect` (and so `console.log`) shows the text form. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `SequenceHash(${this.toString()})`;
+  }
+
+  /** The text form, so that `JSON.stringify` gives something readable. */
+  toJSON(): string {
+    return this.toString();
+  }
+}

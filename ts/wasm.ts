@@ -1,0 +1,186 @@
+/**
+ * The WebAssembly instance and the byte-level protocol of its exports (see `crate/src/abi.rs`):
+ * loading, the return area, the input and output buffers. Nothing here knows what a sequence is.
+ * @module
+ */
+
+import { errorFromStatus } from './errors.js';
+
+/** The raw exports of the module, as `crate/src/abi.rs` declares them. */
+export interface RawExports {
+  readonly memory: WebAssembly.Memory;
+  kv_ret_ptr(): number;
+  kv_input(words: number): number;
+  kv_shrink_buffers(): number;
+  kv_live_objects(): number;
+  kv_free(index: number, generation: number): number;
+  kv_compute_hashes(len: number, blockSize: number, saltLo: number, saltHi: number, which: number): number;
+  kv_salt_hash(saltLen: number, loraLen: number): number;
+  kv_lineage_new(curLo: number, curHi: number, parLo: number, parHi: number, posLo: number, posHi: number): number;
+  kv_lineage_parts(w0: number, w1: number, w2: number, w3: number): number;
+  kv_lineage_to_string(w0: number, w1: number, w2: number, w3: number): number;
+  kv_lineage_cmp(a0: number, a1: number, a2: number, a3: number, b0: number, b1: number, b2: number, b3: number): number;
+  kv_seq_new(len: number, blockSize: number, saltLo: number, saltHi: number): number;
+  kv_seq_info(index: number, generation: number): number;
+  kv_seq_extend(index: number, generation: number, len: number): number;
+  kv_seq_append(index: number, generation: number, token: number): number;
+  kv_seq_truncate(index: number, generation: number, len: number): number;
+  kv_seq_unwind(index: number, generation: number, count: number): number;
+  kv_seq_pop(index: number, generation: number): number;
+  kv_seq_hashes(index: number, generation: number, which: number, start: number, end: number): number;
+  kv_seq_block(index: number, generation: number, i: number): number;
+  kv_seq_partial(index: number, generation: number): number;
+  kv_asg_new(offset: number): number;
+  kv_asg_info(index: number, generation: number): number;
+  kv_asg_contains(index: number, generation: number, id: number): number;
+  kv_asg_get(index: number, generation: number, which: number, i: number): number;
+  kv_asg_at_position(index: number, generation: number, position: number): number;
+  kv_asg_pending_at_position(index: number, generation: number, position: number): number;
+  kv_asg_ids(index: number, generation: number, which: number): number;
+  kv_asg_pairs(index: number, generation: number, which: number): number;
+  kv_asg_extend_ids(index: number, generation: number, len: number): number;
+  kv_asg_extend_assigned(index: number, generation: number, count: number): number;
+  kv_asg_stage(
+    index: number,
+    generation: number,
+    seqIndex: number,
+    seqGeneration: number,
+    start: number,
+    end: number,
+    commit: number,
+  ): number;
+  kv_asg_commit(index: number, generation: number): number;
+  kv_asg_take_staged(index: number, generation: number): number;
+  kv_asg_clear(index: number, generation: number): number;
+  kv_zip(aIndex: number, aGeneration: number, bIndex: number, bGeneration: number, pending: number): number;
+}
+
+/** Return-area word holding the output buffer's address. */
+const RET_OUT_PTR = 14;
+/** Return-area word holding the output's byte length. */
+const RET_OUT_LEN = 15;
+
+let raw: RawExports | undefined;
+let retBase = 0;
+let u8 = new Uint8Array(0);
+let u32 = new Uint32Array(0);
+let u64 = new BigUint64Array(0);
+
+/** Re-creates the memory views after the memory has grown (its buffer is then replaced). */
+function views(): void {
+  const buffer = (raw as RawExports).memory.buffer;
+  if (u8.buffer !== buffer) {
+    u8 = new Uint8Array(buffer);
+    u32 = new Uint32Array(buffer);
+    u64 = new BigUint64Array(buffer);
+  }
+}
+
+/** Adopts an instantiated module; later calls are no-ops. */
+export function adopt(instance: WebAssembly.Instance): void {
+  if (raw) return;
+  raw = instance.exports as unknown as RawExports;
+  retBase = raw.kv_ret_ptr() >>> 2;
+  views();
+}
+
+/** Whether a module has been adopted. */
+export function isLoaded(): boolean {
+  return raw !== undefined;
+}
+
+/** The raw exports; throws where the module is not initialised yet. */
+export function exports(): RawExports {
+  if (raw === undefined) {
+    throw new Error(
+      'kvbm-sequence: the WebAssembly module is not initialised: call `await init()` (or `initSync()`) first',
+    );
+  }
+  return raw;
+}
+
+/** Throws the error a non-zero status stands for. */
+export function check(status: number): void {
+  if (status !== 0) throw errorFromStatus(status, retWords(), message());
+}
+
+/** Word `i` of the return area. */
+export function ret(i: number): number {
+  views();
+  return u32[retBase + i] as number;
+}
+
+/** A 64-bit value from return words `i` (low) and `i + 1` (high). */
+export function ret64(i: number): bigint {
+  return (BigInt(ret(i + 1)) << 32n) | BigInt(ret(i));
+}
+
+function retWords(): number[] {
+  views();
+  return Array.from(u32.subarray(retBase, retBase + 16));
+}
+
+function message(): string {
+  const bytes = outputBytes();
+  return new TextDecoder().decode(bytes);
+}
+
+/** Reserves `words` 32-bit words of input; returns their index in the 32-bit view. */
+function reserve(words: number): number {
+  const ptr = exports().kv_input(words);
+  if (ptr === 0 && words !== 0) {
+    throw new RangeError(`kvbm-sequence: out of WebAssembly memory for ${words} input words`);
+  }
+  views();
+  return ptr >>> 2;
+}
+
+/** Copies a Uint32Array into the input buffer. */
+export function inputU32(data: Uint32Array): void {
+  const at = reserve(data.length);
+  u32.set(data, at);
+}
+
+/**
+ * Fills the input buffer with `length` words computed by `word(i)`, which may throw (nothing
+ * has then been handed to the module yet).
+ */
+export function inputWith(length: number, word: (i: number) => number): void {
+  const at = reserve(length);
+  const view = u32;
+  for (let i = 0; i < length; i++) view[at + i] = word(i);
+}
+
+/** Copies bytes into the input buffer (zero-padded to whole words). */
+export function inputBytes(bytes: Uint8Array): void {
+  const at = reserve(Math.ceil(bytes.length / 4));
+  u8.set(bytes, at * 4);
+}
+
+function outputBytes(): Uint8Array {
+  views();
+  const ptr = u32[retBase + RET_OUT_PTR] as number;
+  const len = u32[retBase + RET_OUT_LEN] as number;
+  return u8.slice(ptr, ptr + len);
+}
+
+/** The output buffer as a fresh Uint32Array. */
+export function outputU32(): Uint32Array {
+  views();
+  const ptr = (u32[retBase + RET_OUT_PTR] as number) >>> 2;
+  const len = (u32[retBase + RET_OUT_LEN] as number) >>> 2;
+  return u32.slice(ptr, ptr + len);
+}
+
+/** The output buffer as a fresh BigUint64Array. */
+export function outputU64(): BigUint64Array {
+  views();
+  const ptr = (u32[retBase + RET_OUT_PTR] as number) >>> 3;
+  const len = (u32[retBase + RET_OUT_LEN] as number) >>> 3;
+  return u64.slice(ptr, ptr + len);
+}
+
+/** The output buffer as UTF-8 text. */
+export function outputText(): string {
+  return new TextDecoder().decode(outputBytes());
+}
