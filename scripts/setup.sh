@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `npm run setup`: installs whatever is missing on a fresh machine, then builds everything.
+#   - npm dependencies (npm ci, from package-lock.json)
+#   - the Rust -> wasm32 toolchain (scripts/cargo.sh finds rustup's or installs Debian's)
+#   - Debian's Chromium, for the browser tests (never a tool's own browser download)
+# Quick when everything is already there.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [ ! -x node_modules/.bin/vitest ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+scripts/cargo.sh --install-only
+
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian's chromium for the browser tests" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: chromium not found; install it (apt-get install chromium) for the browser tests" >&2
+  fi
+fi
+
+bash scripts/build.sh
