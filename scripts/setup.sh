@@ -9,7 +9,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 if [ ! -x node_modules/.bin/vitest ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies" >&2
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` (not `npm ci`): this npm writes locks without other platforms' optional
+  # packages, which `npm ci` then calls out of sync.
+  npm install --no-audit --no-fund --no-save --loglevel=error
 fi
 
 scripts/cargo.sh --install-only
