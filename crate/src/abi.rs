@@ -429,10 +429,32 @@ pub extern "C" fn kv_ret_ptr() -> u32 {
     })
 }
 
+/// Most words the input buffer takes (1 GiB): one call's tokens or ids.
+pub const MAX_INPUT_WORDS: u32 = 1 << 28;
+
+/// Replaces the input buffer's contents, for native callers (tests) that cannot write wasm
+/// memory.
+pub fn set_input(words: &[u32]) {
+    STATE.with(|cell| {
+        if let Ok(mut state) = cell.try_borrow_mut() {
+            state.input.clear();
+            state.input.extend_from_slice(words);
+        }
+    })
+}
+
+/// A copy of the return area, for native callers (tests) that cannot read wasm memory.
+pub fn ret_words() -> [u32; RET_WORDS] {
+    STATE.with(|cell| cell.try_borrow().map(|state| state.ret).unwrap_or_default())
+}
+
 /// Makes the input buffer exactly `words` 32-bit words long and returns its address (0 where
-/// the memory cannot be had).
+/// the memory cannot be had, or `words` exceeds [`MAX_INPUT_WORDS`]).
 #[no_mangle]
 pub extern "C" fn kv_input(words: u32) -> u32 {
+    if words > MAX_INPUT_WORDS {
+        return 0;
+    }
     STATE.with(|cell| match cell.try_borrow_mut() {
         Ok(mut state) => {
             let words = words as usize;
@@ -513,8 +535,8 @@ pub extern "C" fn kv_compute_hashes(
 #[no_mangle]
 pub extern "C" fn kv_salt_hash(salt_len: u32, lora_len: u32) -> i32 {
     run(|st| {
-        let total = salt_len as u64 + lora_len as u64;
-        let words = st.input((total.min(u32::MAX as u64) as u32 + 3) / 4)?;
+        let total = u64::from(salt_len) + u64::from(lora_len);
+        let words = st.input(((total + 3) / 4).min(u64::from(u32::MAX)) as u32)?;
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         let (salt, rest) = bytes.split_at((salt_len as usize).min(bytes.len()));
         let lora = rest.get(..lora_len as usize).ok_or_else(|| {
@@ -750,16 +772,14 @@ fn block_range(seq: &BlockSequence, start: u32, end: u32) -> Result<&[Block], Fa
     } else {
         end as usize
     };
-    seq.blocks()
-        .get(start as usize..end)
-        .ok_or_else(|| {
-            Failure::InvalidArgument(format!(
-                "block range {}..{} is outside the sequence's {} complete blocks",
-                start,
-                end,
-                seq.block_count()
-            ))
-        })
+    seq.blocks().get(start as usize..end).ok_or_else(|| {
+        Failure::InvalidArgument(format!(
+            "block range {}..{} is outside the sequence's {} complete blocks",
+            start,
+            end,
+            seq.block_count()
+        ))
+    })
 }
 
 /// Complete block `i`: `ret` = found, position, block hash (lo, hi), sequence hash (lo, hi),
