@@ -82,8 +82,10 @@ const enum Status {
 }
 
 /** The error for a non-zero status, its fields in return words `w` and its text `message`. */
-export function errorFromStatus(status: number, w: readonly number[], message: string): Error {
+export function errorFromStatus(status: number, w: readonly number[], text: string): Error {
   const at = (i: number): number => w[i] ?? 0;
+  // Out of memory before anything was done comes without a message (none could be allocated).
+  const message = text || (status === Status.OutOfMemory ? 'kvbm-sequence: out of WebAssembly memory' : `status ${status}`);
   switch (status) {
     case Status.OrderingViolation:
       return new BlockSequenceError('OrderingViolation', message, {

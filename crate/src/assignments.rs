@@ -110,6 +110,11 @@ impl ExternalBlockAssignments {
         self.store.staged_hashes()
     }
 
+    /// Unassigned id `index` (0 is the front of the queue, landing at `next_position`).
+    pub fn unassigned_id(&self, index: usize) -> BlockId {
+        self.store.unassigned(index).unwrap_or_default()
+    }
+
     /// Unassigned ids in FIFO order.
     pub fn unassigned_block_ids(&self) -> impl ExactSizeIterator<Item = BlockId> + '_ {
         self.store.unassigned_ids()
@@ -210,8 +215,9 @@ impl ExternalBlockAssignments {
         Ok(self.commit_staged())
     }
 
-    /// Removes and returns all staged pairs, in order.
-    pub fn take_staged(&mut self) -> Vec<(BlockId, SequenceHash)> {
+    /// Removes and returns all staged pairs, in order. Fails with `OutOfMemory` (nothing
+    /// changed) where the returned list cannot be allocated.
+    pub fn take_staged(&mut self) -> Result<Vec<(BlockId, SequenceHash)>> {
         self.store.take_staged()
     }
 

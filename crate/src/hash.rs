@@ -2,7 +2,7 @@
 //! Dynamo's router salt.
 
 use crate::errors::{BlockSequenceError, Result};
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+use xxhash_rust::xxh3::{xxh3_64_with_seed, Xxh3};
 
 /// The seed of the sequence-hash chain, whatever the salt.
 pub const CHAIN_SEED: u64 = 1337;
@@ -19,17 +19,23 @@ pub fn xxh3(bytes: &[u8], seed: u64) -> u64 {
 }
 
 /// Hash of one block's tokens: XXH3-64 of their 4-byte little-endian forms, seeded with the salt.
+///
+/// Blocks of up to 64 tokens are hashed in one shot from a stack buffer; larger ones are streamed
+/// through the same buffer (identical result, no allocation whatever the block size).
 pub fn block_hash(tokens: &[u32], salt_hash: u64) -> u64 {
+    let mut buf = [0u8; STACK_TOKENS * 4];
     if tokens.len() <= STACK_TOKENS {
-        let mut buf = [0u8; STACK_TOKENS * 4];
         let bytes = &mut buf[..tokens.len() * 4];
         write_le(tokens, bytes);
-        xxh3(bytes, salt_hash)
-    } else {
-        let mut bytes = vec![0u8; tokens.len() * 4];
-        write_le(tokens, &mut bytes);
-        xxh3(&bytes, salt_hash)
+        return xxh3(bytes, salt_hash);
     }
+    let mut hasher = Xxh3::with_seed(salt_hash);
+    for chunk in tokens.chunks(STACK_TOKENS) {
+        let bytes = &mut buf[..chunk.len() * 4];
+        write_le(chunk, bytes);
+        hasher.update(bytes);
+    }
+    hasher.digest()
 }
 
 fn write_le(tokens: &[u32], bytes: &mut [u8]) {

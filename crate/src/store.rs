@@ -222,8 +222,10 @@ impl BlockStore {
         &mut self,
         pairs: &[(BlockId, SequenceHash)],
     ) -> std::result::Result<(), Refusal> {
-        try_reserve(&mut self.assigned_ids, pairs.len()).map_err(|_| Refusal::OutOfMemory)?;
-        try_reserve(&mut self.assigned_hashes, pairs.len()).map_err(|_| Refusal::OutOfMemory)?;
+        // Keep room for the staged pairs too, so that `commit_staged` cannot fail.
+        let room = pairs.len() + self.staged_ids.len();
+        try_reserve(&mut self.assigned_ids, room).map_err(|_| Refusal::OutOfMemory)?;
+        try_reserve(&mut self.assigned_hashes, room).map_err(|_| Refusal::OutOfMemory)?;
         self.claim(pairs.iter().map(|&(id, _)| id))?;
         self.assigned_ids.extend(pairs.iter().map(|&(id, _)| id));
         self.assigned_hashes.extend(pairs.iter().map(|&(_, h)| h));
@@ -239,6 +241,10 @@ impl BlockStore {
         let count = hashes.len().min(self.unassigned.len());
         try_reserve(&mut self.staged_ids, count)?;
         try_reserve(&mut self.staged_hashes, count)?;
+        // Room for the later commit, so that `commit_staged` cannot fail.
+        let after = self.staged_ids.len() + count;
+        try_reserve(&mut self.assigned_ids, after)?;
+        try_reserve(&mut self.assigned_hashes, after)?;
         let start = self.staged_ids.len();
         self.staged_ids.extend(self.unassigned.drain(..count));
         self.staged_hashes.extend(hashes.take(count));
@@ -249,20 +255,22 @@ impl BlockStore {
     /// indices.
     pub fn commit_staged(&mut self) -> Range<usize> {
         let start = self.assigned_ids.len();
-        // `append` moves the elements and leaves `staged` empty.
+        // `append` moves the elements and leaves `staged` empty; staging reserved the room.
         self.assigned_ids.append(&mut self.staged_ids);
         self.assigned_hashes.append(&mut self.staged_hashes);
         start..self.assigned_ids.len()
     }
 
-    /// Removes and returns every staged pair, in order.
-    pub fn take_staged(&mut self) -> Vec<(BlockId, SequenceHash)> {
+    /// Removes and returns every staged pair, in order (nothing changes where the list cannot
+    /// be allocated).
+    pub fn take_staged(&mut self) -> Result<Vec<(BlockId, SequenceHash)>> {
+        let mut taken = Vec::new();
+        try_reserve(&mut taken, self.staged_ids.len())?;
         for id in &self.staged_ids {
             self.known.remove(id);
         }
-        let ids = std::mem::take(&mut self.staged_ids);
-        let hashes = std::mem::take(&mut self.staged_hashes);
-        ids.into_iter().zip(hashes).collect()
+        taken.extend(self.staged_ids.drain(..).zip(self.staged_hashes.drain(..)));
+        Ok(taken)
     }
 
     /// Empties all three collections.
@@ -340,7 +348,7 @@ mod tests {
         let mut store = BlockStore::new();
         store.push_unassigned(&[1, 2]).unwrap();
         store.stage_front([h(0)].into_iter()).unwrap();
-        assert_eq!(store.take_staged(), vec![(1, h(0))]);
+        assert_eq!(store.take_staged().unwrap(), vec![(1, h(0))]);
         assert!(!store.contains(1));
         assert!(store.contains(2));
     }

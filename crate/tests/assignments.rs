@@ -294,7 +294,7 @@ fn take_staged_returns_the_staged_pairs_and_forgets_them() {
     a.assign_pending(&seq.blocks()[..1]).unwrap();
     a.stage_pending(seq.blocks()).unwrap();
     assert_eq!(
-        a.take_staged(),
+        a.take_staged().unwrap(),
         vec![(2, lineage(&seq, 1)), (3, lineage(&seq, 2))]
     );
     assert_eq!(a.staged_count(), 0);

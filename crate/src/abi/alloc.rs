@@ -1,0 +1,82 @@
+//! The allocator of the WebAssembly build: the system allocator plus a 1 MiB ballast.
+//!
+//! Large allocations all go through `try_reserve`, so running out of memory there is an error,
+//! not an abort. Small ones (an error message, a few words) are infallible in Rust: when memory
+//! is exhausted they would abort, which in WebAssembly traps the instance. So a small allocation
+//! that fails releases the ballast and tries again, and every export first makes sure the ballast
+//! is in place (or reports out-of-memory before doing anything).
+//!
+//! Native builds keep Rust's default allocator; this module is compiled there only for its tests.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+/// Size of the ballast.
+const BALLAST: usize = 1 << 20;
+/// Allocations up to this size may use the ballast.
+const SMALL: usize = 64 << 10;
+
+static BALLAST_PTR: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+
+fn ballast_layout() -> Layout {
+    // 1 MiB with alignment 16 is a valid layout.
+    Layout::from_size_align(BALLAST, 16).unwrap_or_else(|_| Layout::new::<u128>())
+}
+
+/// Allocates the ballast where it is missing; false where memory is too short for it.
+pub fn ensure_ballast() -> bool {
+    if !BALLAST_PTR.load(Ordering::Relaxed).is_null() {
+        return true;
+    }
+    // SAFETY: the layout has a non-zero size.
+    let ptr = unsafe { System.alloc(ballast_layout()) };
+    BALLAST_PTR.store(ptr, Ordering::Relaxed);
+    !ptr.is_null()
+}
+
+/// Frees the ballast; false where it was already gone.
+fn release_ballast() -> bool {
+    let ptr = BALLAST_PTR.swap(std::ptr::null_mut(), Ordering::Relaxed);
+    if ptr.is_null() {
+        return false;
+    }
+    // SAFETY: `ptr` came from `System.alloc(ballast_layout())` and is freed once (swapped out).
+    unsafe { System.dealloc(ptr, ballast_layout()) };
+    true
+}
+
+/// The system allocator with the ballast fallback for small allocations.
+pub struct BallastAllocator;
+
+// SAFETY: every method forwards to `System`, which upholds the `GlobalAlloc` contract; the
+// retry only frees memory this module owns.
+unsafe impl GlobalAlloc for BallastAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = System.alloc(layout);
+        if ptr.is_null() && layout.size() <= SMALL && release_ballast() {
+            return System.alloc(layout);
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let ptr = System.alloc_zeroed(layout);
+        if ptr.is_null() && layout.size() <= SMALL && release_ballast() {
+            return System.alloc_zeroed(layout);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let new = System.realloc(ptr, layout, new_size);
+        if new.is_null() && new_size <= SMALL && release_ballast() {
+            return System.realloc(ptr, layout, new_size);
+        }
+        new
+    }
+}

@@ -1,0 +1,229 @@
+//! What an export hands back: the 16-word return area (scalars, error fields, the output
+//! buffer's address and length) and the 8-byte-aligned output buffer (bulk results, messages).
+
+use super::{code, words_of, Failure, Outcome};
+use crate::errors::{try_reserve, BlockSequenceError, TokenExtensionReason};
+use crate::lineage::SequenceHash;
+use crate::plan::PlanEntry;
+use std::ops::Range;
+
+/// Words in the return area.
+pub const RET_WORDS: usize = 16;
+/// Return-area word holding the output buffer's address.
+const RET_OUT_PTR: usize = 14;
+/// Return-area word holding the output's byte length.
+const RET_OUT_LEN: usize = 15;
+
+/// The return area and the output buffer.
+#[derive(Default)]
+pub(super) struct Reply {
+    pub(super) ret: [u32; RET_WORDS],
+    output: Vec<u64>,
+}
+
+impl Reply {
+    /// Address of the return area (stable: the state lives in static storage).
+    pub(super) fn ret_ptr(&self) -> u32 {
+        self.ret.as_ptr() as usize as u32
+    }
+
+    /// Frees the output buffer's memory.
+    pub(super) fn release(&mut self) {
+        self.output = Vec::new();
+        self.publish(0);
+    }
+
+    /// Records the output's address and byte length in the return area.
+    fn publish(&mut self, bytes: usize) {
+        self.ret[RET_OUT_PTR] = self.output.as_ptr() as usize as u32;
+        self.ret[RET_OUT_LEN] = bytes as u32;
+    }
+
+    /// An output of `n` 64-bit values (zeroed), to be filled by the caller.
+    pub(super) fn u64s(&mut self, n: usize) -> Result<&mut [u64], Failure> {
+        self.output.clear();
+        try_reserve(&mut self.output, n)?;
+        self.output.resize(n, 0);
+        self.publish(n * 8);
+        Ok(&mut self.output)
+    }
+
+    /// An output of 64-bit values.
+    pub(super) fn u64s_from(&mut self, values: impl ExactSizeIterator<Item = u64>) -> Outcome {
+        self.output.clear();
+        try_reserve(&mut self.output, values.len())?;
+        self.output.extend(values);
+        self.publish(self.output.len() * 8);
+        Ok(())
+    }
+
+    /// An output of (at most) `n` 32-bit values, packed two per cell, low word first.
+    pub(super) fn u32s_from(&mut self, n: usize, values: impl Iterator<Item = u32>) -> Outcome {
+        self.output.clear();
+        try_reserve(&mut self.output, (n + 1) / 2)?;
+        let mut count = 0;
+        let mut low = None;
+        for word in values.take(n) {
+            count += 1;
+            match low.take() {
+                None => low = Some(word),
+                Some(l) => self.output.push(u64::from(word) << 32 | u64::from(l)),
+            }
+        }
+        if let Some(l) = low {
+            self.output.push(u64::from(l));
+        }
+        self.publish(count * 4);
+        Ok(())
+    }
+
+    /// Pairs, 5 words each: the id, then the hash's four words.
+    pub(super) fn pairs(
+        &mut self,
+        pairs: impl ExactSizeIterator<Item = (u32, SequenceHash)>,
+    ) -> Outcome {
+        let n = pairs.len() * 5;
+        let words = pairs.flat_map(|(id, h)| {
+            let [w0, w1, w2, w3] = words_of(h);
+            [id, w0, w1, w2, w3]
+        });
+        self.u32s_from(n, words)
+    }
+
+    /// A plan of n entries: n positions, then n source ids, then n destination ids; `ret[0]`
+    /// = n.
+    pub(super) fn plan(&mut self, entries: impl ExactSizeIterator<Item = PlanEntry>) -> Outcome {
+        let n = entries.len();
+        let cells = (3 * n + 1) / 2;
+        self.output.clear();
+        try_reserve(&mut self.output, cells)?;
+        self.output.resize(cells, 0);
+        let out = &mut self.output;
+        let mut put = |index: usize, word: u32| {
+            if let Some(cell) = out.get_mut(index / 2) {
+                *cell |= u64::from(word) << ((index % 2) * 32);
+            }
+        };
+        for (i, entry) in entries.take(n).enumerate() {
+            put(i, entry.position as u32);
+            put(n + i, entry.src);
+            put(2 * n + i, entry.dst);
+        }
+        self.publish(3 * n * 4);
+        self.ret[0] = n as u32;
+        Ok(())
+    }
+
+    /// Bytes (a message or a text form), zero-padded to whole cells.
+    pub(super) fn bytes(&mut self, bytes: &[u8]) -> Outcome {
+        self.output.clear();
+        try_reserve(&mut self.output, (bytes.len() + 7) / 8)?;
+        self.output.extend(bytes.chunks(8).map(|chunk| {
+            let mut cell = [0u8; 8];
+            cell[..chunk.len()].copy_from_slice(chunk);
+            u64::from_le_bytes(cell)
+        }));
+        self.publish(bytes.len());
+        Ok(())
+    }
+
+    /// `ret[0..2]` = a range.
+    pub(super) fn range(&mut self, range: Range<usize>) {
+        self.ret[..2].copy_from_slice(&[range.start as u32, range.end as u32]);
+    }
+
+    /// `ret[0..2]` = (1, value) or (0, 0).
+    pub(super) fn option(&mut self, value: Option<u32>) {
+        self.ret[..2].copy_from_slice(&[value.is_some() as u32, value.unwrap_or(0)]);
+    }
+
+    /// `ret[0..6]` = (1, id, hash words) or zeros.
+    pub(super) fn pair(&mut self, pair: Option<(u32, SequenceHash)>) {
+        let (id, h) = pair.unwrap_or_default();
+        self.ret[..2].copy_from_slice(&[pair.is_some() as u32, id]);
+        self.ret[2..6].copy_from_slice(&words_of(h));
+    }
+
+    /// Reports running out of memory before anything was done, without allocating.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(super) fn out_of_memory(&mut self) -> i32 {
+        self.ret = [0; RET_WORDS];
+        code::OUT_OF_MEMORY
+    }
+
+    /// Reports `failure`: its fields go to the return area, its message to the output buffer;
+    /// returns its status code.
+    pub(super) fn fail(&mut self, failure: Failure) -> i32 {
+        self.ret = [0; RET_WORDS];
+        let (status, message) = match failure {
+            Failure::Core(e) => (self.core_fields(&e), e.to_string()),
+            Failure::InvalidHandle => (
+                code::INVALID_HANDLE,
+                "invalid handle: the object was freed or never existed".to_string(),
+            ),
+            Failure::WrongKind(expected) => (
+                code::WRONG_HANDLE_KIND,
+                format!("wrong handle kind: expected {}", expected),
+            ),
+            Failure::InvalidArgument(message) => (code::INVALID_ARGUMENT, message),
+        };
+        if self.bytes(message.as_bytes()).is_err() {
+            self.publish(0);
+        }
+        status
+    }
+
+    fn core_fields(&mut self, e: &BlockSequenceError) -> i32 {
+        match *e {
+            BlockSequenceError::OrderingViolation {
+                known_id,
+                new_id,
+                known_index,
+                first_new_index,
+            } => {
+                self.ret[..4].copy_from_slice(&[
+                    known_id,
+                    new_id,
+                    known_index as u32,
+                    first_new_index as u32,
+                ]);
+                code::ORDERING_VIOLATION
+            }
+            BlockSequenceError::PositionMismatch {
+                expected,
+                actual,
+                block_id,
+            } => {
+                self.ret[..3].copy_from_slice(&[expected as u32, actual as u32, block_id]);
+                code::POSITION_MISMATCH
+            }
+            BlockSequenceError::DuplicateBlockId { block_id } => {
+                self.ret[0] = block_id;
+                code::DUPLICATE_BLOCK_ID
+            }
+            BlockSequenceError::TokenExtension(reason) => {
+                self.ret[0] = match reason {
+                    TokenExtensionReason::Full => 0,
+                    TokenExtensionReason::Incomplete => 1,
+                    TokenExtensionReason::Empty => 2,
+                    TokenExtensionReason::InsufficientTokens => 3,
+                };
+                code::TOKEN_EXTENSION
+            }
+            BlockSequenceError::PositionOverflow { position } => {
+                self.ret[..2].copy_from_slice(&[position as u32, (position >> 32) as u32]);
+                code::POSITION_OVERFLOW
+            }
+            BlockSequenceError::InvalidBlockSize => code::INVALID_BLOCK_SIZE,
+            BlockSequenceError::OutOfMemory { requested } => {
+                self.ret[0] = requested as u32;
+                code::OUT_OF_MEMORY
+            }
+            BlockSequenceError::InvalidLineageHash { raw } => {
+                self.ret[..4]
+                    .copy_from_slice(&words_of(SequenceHash::from_raw(raw).unwrap_or_default()));
+                code::INVALID_LINEAGE_HASH
+            }
+        }
+    }
+}

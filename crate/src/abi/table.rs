@@ -1,0 +1,152 @@
+//! Objects behind handles: a slot index and a generation. Slots are reused, generations are not
+//! (until 2^32 objects were made), so a freed or stale handle is reported, never dereferenced.
+
+use super::Failure;
+use crate::assignments::ExternalBlockAssignments;
+use crate::errors::try_reserve;
+use crate::sequence::BlockSequence;
+
+/// An object behind a handle.
+pub(super) enum Object {
+    Sequence(BlockSequence),
+    Assignments(ExternalBlockAssignments),
+}
+
+struct Slot {
+    generation: u32,
+    object: Option<Object>,
+}
+
+/// The table of live objects.
+#[derive(Default)]
+pub(super) struct Table {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    next_generation: u32,
+    live: u32,
+}
+
+impl Table {
+    /// Number of live objects.
+    pub(super) fn live(&self) -> u32 {
+        self.live
+    }
+
+    /// Stores `object`; returns its handle.
+    pub(super) fn insert(&mut self, object: Object) -> Result<(u32, u32), Failure> {
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                try_reserve(&mut self.slots, 1)?;
+                // Room for every slot to be freed later, so that `remove` cannot fail.
+                try_reserve(&mut self.free, self.slots.len() + 1)?;
+                self.slots.push(Slot {
+                    generation: 0,
+                    object: None,
+                });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.next_generation = self.next_generation.wrapping_add(1).max(1);
+        let slot = self
+            .slots
+            .get_mut(index as usize)
+            .ok_or(Failure::InvalidHandle)?;
+        slot.generation = self.next_generation;
+        slot.object = Some(object);
+        self.live += 1;
+        Ok((index, self.next_generation))
+    }
+
+    fn slot(&mut self, index: u32, generation: u32) -> Result<&mut Slot, Failure> {
+        match self.slots.get_mut(index as usize) {
+            Some(slot) if generation != 0 && slot.generation == generation => Ok(slot),
+            _ => Err(Failure::InvalidHandle),
+        }
+    }
+
+    /// The object behind a handle.
+    pub(super) fn get(&mut self, index: u32, generation: u32) -> Result<&mut Object, Failure> {
+        self.slot(index, generation)?
+            .object
+            .as_mut()
+            .ok_or(Failure::InvalidHandle)
+    }
+
+    /// Removes the object behind a handle; the handle is stale from now on.
+    pub(super) fn remove(&mut self, index: u32, generation: u32) -> Result<Object, Failure> {
+        let slot = self.slot(index, generation)?;
+        let object = slot.object.take().ok_or(Failure::InvalidHandle)?;
+        slot.generation = 0;
+        self.free.push(index);
+        self.live -= 1;
+        Ok(object)
+    }
+
+    /// The sequence behind a handle.
+    pub(super) fn sequence(
+        &mut self,
+        index: u32,
+        generation: u32,
+    ) -> Result<&mut BlockSequence, Failure> {
+        match self.get(index, generation)? {
+            Object::Sequence(s) => Ok(s),
+            Object::Assignments(_) => Err(Failure::WrongKind("a BlockSequence")),
+        }
+    }
+
+    /// The assignment record behind a handle.
+    pub(super) fn assignments(
+        &mut self,
+        index: u32,
+        generation: u32,
+    ) -> Result<&mut ExternalBlockAssignments, Failure> {
+        match self.get(index, generation)? {
+            Object::Assignments(a) => Ok(a),
+            Object::Sequence(_) => Err(Failure::WrongKind("an ExternalBlockAssignments")),
+        }
+    }
+
+    /// Two assignment records at once, both shared (the same one twice is allowed).
+    pub(super) fn assignments_pair(
+        &mut self,
+        a: (u32, u32),
+        b: (u32, u32),
+    ) -> Result<(&ExternalBlockAssignments, &ExternalBlockAssignments), Failure> {
+        // Validate both handles (and kinds) first, then borrow both shared.
+        self.assignments(a.0, a.1)?;
+        self.assignments(b.0, b.1)?;
+        let get = |index: u32| match self
+            .slots
+            .get(index as usize)
+            .and_then(|s| s.object.as_ref())
+        {
+            Some(Object::Assignments(x)) => Ok(x),
+            _ => Err(Failure::InvalidHandle),
+        };
+        Ok((get(a.0)?, get(b.0)?))
+    }
+
+    /// A record (mutable) and a sequence (shared) at once; they are distinct objects, since
+    /// their kinds differ.
+    pub(super) fn record_and_sequence(
+        &mut self,
+        record: (u32, u32),
+        sequence: (u32, u32),
+    ) -> Result<(&mut ExternalBlockAssignments, &BlockSequence), Failure> {
+        self.assignments(record.0, record.1)?;
+        self.sequence(sequence.0, sequence.1)?;
+        let (r, s) = (record.0 as usize, sequence.0 as usize);
+        // Distinct slots: split the slot list between them.
+        let (first, second) = self.slots.split_at_mut(r.max(s));
+        let (low, high) = (first.get_mut(r.min(s)), second.first_mut());
+        let (record_slot, sequence_slot) = if r < s { (low, high) } else { (high, low) };
+        match (
+            record_slot.and_then(|x| x.object.as_mut()),
+            sequence_slot.and_then(|x| x.object.as_mut()),
+        ) {
+            (Some(Object::Assignments(a)), Some(Object::Sequence(q))) => Ok((a, q)),
+            _ => Err(Failure::InvalidHandle),
+        }
+    }
+}
