@@ -1,9 +1,29 @@
 #!/usr/bin/env bash
 # `npm test`: every suite. The crate's native tests, then vitest over the built package (Node
-# suites, the packed-tarball fixture, the browser suites in Debian's Chromium).
+# suites, the packed-tarball fixture, the browser suites in Debian's Chromium). Ends with one
+# line counting every test of both runners.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mkdir -p .tmp
 
 bash scripts/build.sh
-scripts/cargo.sh test --quiet
-node --expose-gc node_modules/vitest/vitest.mjs run --config tests/vitest.config.ts "$@"
+scripts/cargo.sh test 2>&1 | tee .tmp/cargo-test.log | grep -E '^test result|FAILED|panicked' || true
+cargo_status=${PIPESTATUS[0]}
+
+vitest_status=0
+node --expose-gc node_modules/vitest/vitest.mjs run --config tests/vitest.config.ts \
+  --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json "$@" || vitest_status=$?
+
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0;
+  for (const m of fs.readFileSync(".tmp/cargo-test.log", "utf8").matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
+    passed += +m[1]; failed += +m[2];
+  }
+  try {
+    const v = JSON.parse(fs.readFileSync(".tmp/vitest.json", "utf8"));
+    passed += v.numPassedTests; failed += v.numFailedTests;
+  } catch { failed += 1; }
+  console.log(`all suites: ${passed} passed, ${failed} failed`);
+'
+[ "$cargo_status" = 0 ] && [ "$vitest_status" = 0 ]

@@ -14,6 +14,11 @@ export interface Env {
   lib: Lib;
   /** An XXH3 with hashers ready for `seeds` (plus 1337, the chain seed). */
   xxh3For(seeds: bigint[]): Promise<Xxh3>;
+  /**
+   * Salts to draw from instead of any u64 (browsers: each oracle hasher is a WebAssembly
+   * instance, and a page may hold only so many).
+   */
+  salts?: bigint[];
 }
 
 /** A property: runs `numRuns` cases, throws on the first counterexample. */
@@ -25,7 +30,8 @@ export interface Property {
 }
 
 const token = fc.integer({ min: 0, max: 0xffff_ffff });
-const salt = fc.oneof(fc.constant(0n), fc.constant(1337n), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }));
+const anySalt = fc.oneof(fc.constant(0n), fc.constant(1337n), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }));
+const saltOf = (env: Env) => (env.salts ? fc.constantFrom(...env.salts) : anySalt);
 
 function eq(actual: unknown, expected: unknown, what: string): void {
   const a = JSON.stringify(actual, (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
@@ -48,9 +54,10 @@ function checkHashes(lib: Lib, seq: Library.BlockSequence, model: ModelSequence,
 const hashing: Property = {
   name: 'hashes equal the model for random tokens, block sizes and salts',
   weight: 1,
-  async run({ lib, xxh3For }, numRuns, seed) {
+  async run(env, numRuns, seed) {
+    const { lib, xxh3For } = env;
     await fc.assert(
-      fc.asyncProperty(fc.array(token, { maxLength: 5000, size: 'max' }), fc.integer({ min: 1, max: 64 }), salt, async (tokens, bs, s) => {
+      fc.asyncProperty(fc.array(token, { maxLength: 5000, size: 'max' }), fc.integer({ min: 1, max: 64 }), saltOf(env), async (tokens, bs, s) => {
         const model = new ModelSequence(await xxh3For([s]), tokens, bs, s);
         const blocks = model.blocks();
         eq([...lib.computeBlockHashes(tokens, bs, s)], blocks.map((b) => b.blockHash), 'computeBlockHashes');
@@ -70,12 +77,13 @@ const hashing: Property = {
 const buildingPaths: Property = {
   name: 'building at once, extending in chunks and appending one by one agree',
   weight: 1,
-  async run({ lib, xxh3For }, numRuns, seed) {
+  async run(env, numRuns, seed) {
+    const { lib, xxh3For } = env;
     await fc.assert(
       fc.asyncProperty(
         fc.array(token, { maxLength: 600, size: 'max' }),
         fc.integer({ min: 1, max: 32 }),
-        salt,
+        saltOf(env),
         fc.array(fc.integer({ min: 0, max: 70 }), { minLength: 1, maxLength: 20 }),
         async (tokens, bs, s, cuts) => {
           const model = new ModelSequence(await xxh3For([s]), tokens, bs, s);
@@ -110,12 +118,13 @@ const buildingPaths: Property = {
 const truncation: Property = {
   name: 'truncate, unwind and pop then re-extend restore the same hashes',
   weight: 1,
-  async run({ lib, xxh3For }, numRuns, seed) {
+  async run(env, numRuns, seed) {
+    const { lib, xxh3For } = env;
     await fc.assert(
       fc.asyncProperty(
         fc.array(token, { maxLength: 400, size: 'max' }),
         fc.integer({ min: 1, max: 16 }),
-        salt,
+        saltOf(env),
         fc.nat(),
         fc.nat(500),
         async (tokens, bs, s, cutSeed, unwindBy) => {
@@ -383,7 +392,8 @@ function apply(w: World, op: Op): [Outcome, Outcome] {
 const programs: Property = {
   name: 'random assignment programs on one to three tiers match the model step by step',
   weight: 1,
-  async run({ lib, xxh3For }, numRuns, seed) {
+  async run(env, numRuns, seed) {
+    const { lib, xxh3For } = env;
     const xxh3 = await xxh3For([1337n]);
     await fc.assert(
       fc.asyncProperty(

@@ -1,0 +1,101 @@
+// Memory stays bounded: a million objects freed by hand, a million left to the garbage
+// collector, and the bytes of WebAssembly memory per token and per assigned block.
+import { describe, expect, it } from 'vitest';
+import { BlockSequence, ExternalBlockAssignments, memoryStats } from 'kvbm-sequence';
+import { freshInstance, type RawExports } from '../support/raw-module';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const MiB = 2 ** 20;
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** Bound on WebAssembly memory growth while a million objects come and go. */
+const GROWTH_BOUND = 16 * MiB;
+
+describe('memory', () => {
+  it('creating and freeing 1,000,000 objects leaves memory bounded', () => {
+    const start = memoryStats();
+    const tokens = new Uint32Array(40).map((_, i) => i);
+    for (let i = 0; i < 500_000; i++) {
+      const s = new BlockSequence(tokens, 16);
+      const a = new ExternalBlockAssignments();
+      a.extendBlockIds([i, i + 1]);
+      a.assignPending(s);
+      a.free();
+      s.free();
+    }
+    const end = memoryStats();
+    console.log(`1,000,000 objects freed by hand: WebAssembly memory ${start.memoryBytes / MiB} → ${end.memoryBytes / MiB} MiB`);
+    expect(end.liveObjects).toBe(start.liveObjects);
+    expect(end.memoryBytes - start.memoryBytes).toBeLessThan(GROWTH_BOUND);
+  });
+
+  it.skipIf(!gc)('1,000,000 objects left to the FinalizationRegistry leave memory bounded', async () => {
+    const start = memoryStats();
+    let peakLive = 0;
+    const tokens = new Uint32Array(40).map((_, i) => i);
+    for (let batch = 0; batch < 100; batch++) {
+      (() => {
+        for (let i = 0; i < 5_000; i++) {
+          new BlockSequence(tokens, 16);
+          new ExternalBlockAssignments().extendBlockIds([i]);
+        }
+      })();
+      peakLive = Math.max(peakLive, memoryStats().liveObjects);
+      gc?.();
+      await tick();
+    }
+    for (let round = 0; round < 100 && memoryStats().liveObjects > start.liveObjects; round++) {
+      gc?.();
+      await tick();
+    }
+    const end = memoryStats();
+    console.log(
+      `1,000,000 objects left to the GC: WebAssembly memory ${start.memoryBytes / MiB} → ${end.memoryBytes / MiB} MiB, peak ${peakLive} live`,
+    );
+    expect(end.liveObjects).toBe(start.liveObjects);
+    expect(end.memoryBytes - start.memoryBytes).toBeLessThan(GROWTH_BOUND);
+  });
+
+  /** Memory growth of a fresh instance per unit, over `n` more copies after a first one. */
+  function growthPer(make: (raw: RawExports) => void, units: number, n = 4): number {
+    const raw = freshInstance();
+    make(raw); // the first also grows the input buffer, reused afterwards
+    const before = raw.memory.buffer.byteLength;
+    for (let i = 0; i < n; i++) make(raw);
+    return (raw.memory.buffer.byteLength - before) / (n * units);
+  }
+
+  it('a 1,000,000-token sequence (block size 16) costs about 6 bytes per token', () => {
+    const perToken = growthPer((raw) => {
+      const ptr = raw.kv_input(1_000_000);
+      new Uint32Array(raw.memory.buffer, ptr, 1_000_000).fill(7);
+      expect(raw.kv_seq_new(1_000_000, 16, 1337, 0)).toBe(0);
+    }, 1_000_000);
+    console.log(`BlockSequence: ${perToken.toFixed(2)} bytes of WebAssembly memory per token (block size 16)`);
+    // 4 bytes of token + a 32-byte block per 16 tokens = 6, plus allocator rounding.
+    expect(perToken).toBeLessThan(7);
+  });
+
+  it('a 100,000-block assignment record costs a bounded number of bytes per block', () => {
+    let seq: [number, number] = [0, 0];
+    const perBlock = growthPer((raw) => {
+      const ret = () => new Uint32Array(raw.memory.buffer, raw.kv_ret_ptr(), 16);
+      if (seq[1] === 0) {
+        const ptr = raw.kv_input(400_000);
+        new Uint32Array(raw.memory.buffer, ptr, 400_000).forEach((_, i, a) => (a[i] = i));
+        expect(raw.kv_seq_new(400_000, 4, 0, 0)).toBe(0);
+        seq = [ret()[0] as number, ret()[1] as number];
+      }
+      const ptr = raw.kv_input(100_000);
+      new Uint32Array(raw.memory.buffer, ptr, 100_000).forEach((_, i, a) => (a[i] = i * 7));
+      expect(raw.kv_asg_new(0)).toBe(0);
+      const [index, generation] = [ret()[0] as number, ret()[1] as number];
+      expect(raw.kv_asg_extend_ids(index, generation, 100_000)).toBe(0);
+      expect(raw.kv_asg_stage(index, generation, seq[0], seq[1], 0, 0xffffffff, 1)).toBe(0);
+      expect(ret()[1]).toBe(100_000);
+    }, 100_000);
+    console.log(`ExternalBlockAssignments: ${perBlock.toFixed(2)} bytes of WebAssembly memory per assigned block`);
+    // id 4 + lineage hash 16 + id set ~9, plus room kept from staging and the id queue.
+    expect(perBlock).toBeLessThan(80);
+  });
+});
