@@ -16,7 +16,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-debian_packages=(rustc cargo libstd-rust-dev-wasm32 lld-14 librust-xxhash-rust-dev librust-bs58-dev)
+debian_packages=(rustc cargo libstd-rust-dev-wasm32 lld-14 librust-xxhash-rust-dev librust-bs58-dev
+                 librust-indexmap-dev)
 debian_registry=/usr/share/cargo/registry
 
 have_rustup_wasm() {
@@ -30,7 +31,8 @@ have_debian() {
   [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] &&
     [ -d /usr/lib/rustlib/wasm32-unknown-unknown/lib ] &&
     { command -v wasm-ld-14 >/dev/null 2>&1 || command -v rust-lld >/dev/null 2>&1; } &&
-    ls -d "$debian_registry"/xxhash-rust-* "$debian_registry"/bs58-* >/dev/null 2>&1
+    ls -d "$debian_registry"/xxhash-rust-* "$debian_registry"/bs58-* \
+      "$debian_registry"/indexmap-* >/dev/null 2>&1
 }
 
 install_debian() {

@@ -66,10 +66,14 @@ let u8 = new Uint8Array(0);
 let u32 = new Uint32Array(0);
 let u64 = new BigUint64Array(0);
 
-/** Re-creates the memory views after the memory has grown (its buffer is then replaced). */
+/**
+ * Re-creates the memory views after the memory has grown. Growing detaches the old buffer,
+ * which leaves the old views with length 0; checking that is far cheaper than reading
+ * `memory.buffer` (a call into the engine) on every access.
+ */
 function views(): void {
-  const buffer = (raw as RawExports).memory.buffer;
-  if (u8.buffer !== buffer) {
+  if (u8.length === 0) {
+    const buffer = (raw as RawExports).memory.buffer;
     u8 = new Uint8Array(buffer);
     u32 = new Uint32Array(buffer);
     u64 = new BigUint64Array(buffer);
@@ -125,20 +129,32 @@ function message(): string {
   return new TextDecoder().decode(bytes);
 }
 
+// The module's input buffer only grows, and moves only when `kv_input` grows it: so its
+// address and size are remembered here, and small writes need no call to ask for room.
+let inputAt = 0;
+let inputWords = 0;
+
 /** Reserves `words` 32-bit words of input; returns their index in the 32-bit view. */
 function reserve(words: number): number {
-  const ptr = exports().kv_input(words);
-  if (ptr === 0 && words !== 0) {
-    throw new RangeError(`kvbm-sequence: out of WebAssembly memory for ${words} input words`);
+  if (words > inputWords || inputAt === 0) {
+    const ptr = exports().kv_input(words);
+    if (ptr === 0) {
+      throw new RangeError(`kvbm-sequence: out of WebAssembly memory for ${words} input words`);
+    }
+    inputAt = ptr >>> 2;
+    inputWords = Math.max(words, 1);
   }
   views();
-  return ptr >>> 2;
+  return inputAt;
 }
 
 /** Copies a Uint32Array into the input buffer. */
 export function inputU32(data: Uint32Array): void {
   const at = reserve(data.length);
-  u32.set(data, at);
+  const n = data.length;
+  // `set` has a fixed cost that a plain loop beats for the short lists of decode steps.
+  if (n > 32) u32.set(data, at);
+  else for (let i = 0; i < n; i++) u32[at + i] = data[i] as number;
 }
 
 /**

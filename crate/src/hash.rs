@@ -10,7 +10,7 @@ pub const CHAIN_SEED: u64 = 1337;
 /// The salt hash of a sequence created without one.
 pub const DEFAULT_SALT_HASH: u64 = 0;
 
-/// Tokens per stack buffer in [`block_hash`]; larger blocks are hashed through a heap buffer.
+/// Largest block, in tokens, hashed in one shot from a stack buffer; larger ones are streamed.
 const STACK_TOKENS: usize = 64;
 
 /// XXH3-64 of `bytes` with `seed`: the one hash function of the crate.
@@ -20,15 +20,28 @@ pub fn xxh3(bytes: &[u8], seed: u64) -> u64 {
 
 /// Hash of one block's tokens: XXH3-64 of their 4-byte little-endian forms, seeded with the salt.
 ///
-/// Blocks of up to 64 tokens are hashed in one shot from a stack buffer; larger ones are streamed
-/// through the same buffer (identical result, no allocation whatever the block size).
+/// Blocks of up to 64 tokens are copied into a stack buffer of the next size up (16, 32 or 64
+/// tokens: a buffer much larger than the block costs more to clear than the hash itself) and
+/// hashed in one shot; larger blocks are streamed through a buffer (same result, no allocation).
 pub fn block_hash(tokens: &[u32], salt_hash: u64) -> u64 {
-    let mut buf = [0u8; STACK_TOKENS * 4];
-    if tokens.len() <= STACK_TOKENS {
-        let bytes = &mut buf[..tokens.len() * 4];
-        write_le(tokens, bytes);
-        return xxh3(bytes, salt_hash);
+    match tokens.len() {
+        0..=16 => one_shot::<64>(tokens, salt_hash),
+        17..=32 => one_shot::<128>(tokens, salt_hash),
+        33..=STACK_TOKENS => one_shot::<256>(tokens, salt_hash),
+        _ => streamed(tokens, salt_hash),
     }
+}
+
+/// Hashes up to `BYTES / 4` tokens through a stack buffer of `BYTES` bytes.
+fn one_shot<const BYTES: usize>(tokens: &[u32], salt_hash: u64) -> u64 {
+    let mut buf = [0u8; BYTES];
+    let bytes = &mut buf[..tokens.len() * 4];
+    write_le(tokens, bytes);
+    xxh3(bytes, salt_hash)
+}
+
+fn streamed(tokens: &[u32], salt_hash: u64) -> u64 {
+    let mut buf = [0u8; STACK_TOKENS * 4];
     let mut hasher = Xxh3::with_seed(salt_hash);
     for chunk in tokens.chunks(STACK_TOKENS) {
         let bytes = &mut buf[..chunk.len() * 4];

@@ -21,6 +21,7 @@
 //! `alloc`), and the table never hands out a dangling object.
 
 mod alloc;
+mod intrinsics;
 mod reply;
 mod table;
 
@@ -204,7 +205,7 @@ pub fn ret_words() -> [u32; RET_WORDS] {
 /// Most words the input buffer takes (1 GiB): one call's tokens or ids.
 pub const MAX_INPUT_WORDS: u32 = 1 << 28;
 
-/// Makes the input buffer exactly `words` 32-bit words long and returns its address (0 where
+/// Makes the input buffer at least `words` 32-bit words long and returns its address (0 where
 /// the memory cannot be had, or `words` exceeds [`MAX_INPUT_WORDS`]).
 #[no_mangle]
 pub extern "C" fn kv_input(words: u32) -> u32 {
@@ -216,12 +217,14 @@ pub extern "C" fn kv_input(words: u32) -> u32 {
             }
             .into());
         }
+        // The buffer only grows: callers pass the length they wrote to each export, so what
+        // lies beyond it is never read, and zero-filling it again on every call is wasted.
         let words = words as usize;
         let input = &mut st.input;
         if words > input.len() {
             try_reserve(input, words - input.len())?;
+            input.resize(words, 0);
         }
-        input.resize(words, 0);
         ptr = input.as_ptr() as usize as u32;
         Ok(())
     });

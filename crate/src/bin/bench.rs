@@ -1,2 +1,320 @@
-//! Native benchmarks (filled in by the benchmark work).
-fn main() {}
+//! Native benchmarks: the workloads of `tests/bench` on the crate compiled natively (the limit
+//! the WebAssembly build is compared with), plus a store that removes from the front of an
+//! `IndexMap`, the way Dynamo's store does, to show the O(n²) → O(n) change (W3, W4).
+//!
+//! Prints one JSON object: `{ "name": { "median": ns, "p10": ns, "p90": ns, "runs": n,
+//! "units": n } }`, times per whole iteration.
+
+use indexmap::IndexMap;
+use kvbm_sequence::{
+    compute_sequence_hashes, zip_assigned, zip_assigned_pending, BlockSequence,
+    ExternalBlockAssignments, SequenceHash,
+};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const BLOCK_SIZE: usize = 16;
+const SALT: u64 = 1337;
+
+/// Results are folded into this, so the optimiser cannot drop the work that made them
+/// (`std::hint::black_box` is newer than the crate's MSRV).
+static SINK: AtomicU64 = AtomicU64::new(0);
+
+fn keep(value: u64) {
+    SINK.fetch_xor(value, Ordering::Relaxed);
+}
+
+fn keep_range(range: Option<std::ops::Range<usize>>) {
+    keep(range.map_or(0, |r| r.end as u64));
+}
+
+/// The fixed pseudo-random generator shared with the JavaScript side (xorshift32).
+struct Xorshift(u32);
+
+impl Xorshift {
+    fn next(&mut self) -> u32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        self.0
+    }
+}
+
+/// `n` token ids below a 128k vocabulary.
+fn tokens(n: usize) -> Vec<u32> {
+    let mut r = Xorshift(0x9e37_79b9);
+    (0..n).map(|_| r.next() % 128_256).collect()
+}
+
+/// Ids `0..n`, shuffled (Fisher–Yates with the shared generator).
+fn shuffled_ids(n: usize) -> Vec<u32> {
+    let mut ids: Vec<u32> = (0..n as u32).collect();
+    let mut r = Xorshift(0x85eb_ca6b);
+    for i in (1..n).rev() {
+        let j = r.next() as usize % (i + 1);
+        ids.swap(i, j);
+    }
+    ids
+}
+
+struct Stats {
+    median: f64,
+    p10: f64,
+    p90: f64,
+    runs: usize,
+    units: usize,
+}
+
+/// Times `f` after two warm-up calls: at least `min_runs` runs, more while under `budget`, at most
+/// `max_runs`.
+fn measure(units: usize, min_runs: usize, budget: Duration, mut f: impl FnMut()) -> Stats {
+    let max_runs = 30;
+    // No warm-up for workloads measured once (the quadratic baseline at 65,536 blocks).
+    for _ in 0..if min_runs > 1 { 2 } else { 0 } {
+        f();
+    }
+    let mut samples = Vec::new();
+    let start = Instant::now();
+    while samples.len() < min_runs || (samples.len() < max_runs && start.elapsed() < budget) {
+        let t = Instant::now();
+        f();
+        samples.push(t.elapsed().as_nanos() as f64);
+    }
+    samples.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    Stats {
+        median: at(0.5),
+        p10: at(0.1),
+        p90: at(0.9),
+        runs: samples.len(),
+        units,
+    }
+}
+
+/// The baseline: three `IndexMap`s, moving ids by removing the front entry (O(n) each).
+#[derive(Default)]
+struct FrontRemovalStore {
+    unassigned: IndexMap<u32, ()>,
+    staged: IndexMap<u32, SequenceHash>,
+    assigned: IndexMap<u32, SequenceHash>,
+}
+
+impl FrontRemovalStore {
+    fn known(&self, id: &u32) -> bool {
+        self.unassigned.contains_key(id)
+            || self.staged.contains_key(id)
+            || self.assigned.contains_key(id)
+    }
+
+    fn extend_block_ids(&mut self, ids: &[u32]) {
+        let first_new = ids.iter().take_while(|id| self.known(id)).count();
+        for &id in &ids[first_new..] {
+            self.unassigned.insert(id, ());
+        }
+    }
+
+    fn assign_pending(&mut self, seq: &BlockSequence) {
+        let next = self.assigned.len() + self.staged.len();
+        let blocks = seq.blocks().get(next..).unwrap_or(&[]);
+        for block in blocks.iter().take(self.unassigned.len()) {
+            if let Some((id, ())) = self.unassigned.shift_remove_index(0) {
+                self.staged.insert(id, block.lineage_hash());
+            }
+        }
+        while let Some((id, hash)) = self.staged.shift_remove_index(0) {
+            self.assigned.insert(id, hash);
+        }
+    }
+}
+
+fn main() {
+    let mut results: BTreeMap<String, Stats> = BTreeMap::new();
+    let budget = Duration::from_millis(1500);
+
+    // W1: hashing a prompt.
+    for &n in &[1_024usize, 16_384, 131_072] {
+        let t = tokens(n);
+        results.insert(
+            format!("w1-compute-{}", n),
+            measure(n, 10, budget, || {
+                keep(
+                    compute_sequence_hashes(&t, BLOCK_SIZE, SALT)
+                        .map_or(0, |h| h.last().copied().unwrap_or(0)),
+                );
+            }),
+        );
+        results.insert(
+            format!("w1-sequence-{}", n),
+            measure(n, 10, budget, || {
+                if let Ok(seq) = BlockSequence::new(&t, BLOCK_SIZE, SALT) {
+                    let all: Vec<SequenceHash> = seq.lineage_hashes().collect();
+                    keep(all.last().map_or(0, |h| h.current_hash()));
+                }
+            }),
+        );
+    }
+
+    // W2: decode, one token at a time from 4,096 to 69,632.
+    let decode = tokens(69_632);
+    results.insert(
+        "w2-decode".to_string(),
+        measure(65_536, 10, budget, || {
+            if let Ok(mut seq) = BlockSequence::new(&decode[..4_096], BLOCK_SIZE, SALT) {
+                for &t in &decode[4_096..] {
+                    keep(seq.append_token(t).ok().flatten().unwrap_or(0) as u64);
+                }
+            }
+        }),
+    );
+
+    // W3: prefill-assign, fresh record each iteration; the baseline beside it.
+    for &blocks in &[1_024usize, 8_192, 65_536] {
+        let seq = BlockSequence::new(&tokens(blocks * BLOCK_SIZE), BLOCK_SIZE, SALT)
+            .unwrap_or_else(|e| panic!("{}", e));
+        let ids = shuffled_ids(blocks);
+        results.insert(
+            format!("w3-prefill-assign-{}", blocks),
+            measure(blocks, 10, budget, || {
+                let mut a = ExternalBlockAssignments::new(0);
+                keep(a.extend_block_ids(&ids).unwrap_or(0) as u64);
+                keep_range(a.assign_pending(seq.blocks()).ok());
+            }),
+        );
+        results.insert(
+            format!("baseline-w3-prefill-assign-{}", blocks),
+            measure(blocks, if blocks > 8_192 { 1 } else { 3 }, budget, || {
+                let mut a = FrontRemovalStore::default();
+                a.extend_block_ids(&ids);
+                a.assign_pending(&seq);
+                keep(a.assigned.len() as u64);
+            }),
+        );
+    }
+
+    // W4: decode-assign, one block at a time: (a) the full id list each step, (b) the new id.
+    for &blocks in &[1_024usize, 8_192, 65_536] {
+        let t = tokens(blocks * BLOCK_SIZE);
+        let ids = shuffled_ids(blocks);
+        if blocks == 8_192 {
+            results.insert(
+                format!("w4a-decode-assign-full-{}", blocks),
+                measure(blocks, 10, budget, || {
+                    let mut seq = BlockSequence::new(&[], BLOCK_SIZE, SALT)
+                        .unwrap_or_else(|e| panic!("{}", e));
+                    let mut a = ExternalBlockAssignments::new(0);
+                    for n in 1..=blocks {
+                        keep_range(
+                            seq.extend_tokens(&t[(n - 1) * BLOCK_SIZE..n * BLOCK_SIZE])
+                                .ok()
+                                .flatten(),
+                        );
+                        keep(a.extend_block_ids(&ids[..n]).unwrap_or(0) as u64);
+                        keep_range(a.assign_pending(seq.blocks()).ok());
+                    }
+                }),
+            );
+        }
+        results.insert(
+            format!("w4b-decode-assign-new-{}", blocks),
+            measure(blocks, 10, budget, || {
+                let mut seq =
+                    BlockSequence::new(&[], BLOCK_SIZE, SALT).unwrap_or_else(|e| panic!("{}", e));
+                let mut a = ExternalBlockAssignments::new(0);
+                for n in 1..=blocks {
+                    keep_range(
+                        seq.extend_tokens(&t[(n - 1) * BLOCK_SIZE..n * BLOCK_SIZE])
+                            .ok()
+                            .flatten(),
+                    );
+                    keep(a.extend_block_ids(&ids[n - 1..n]).unwrap_or(0) as u64);
+                    keep_range(a.assign_pending(seq.blocks()).ok());
+                }
+            }),
+        );
+        results.insert(
+            format!("baseline-w4b-decode-assign-new-{}", blocks),
+            measure(blocks, 3, budget, || {
+                let mut seq =
+                    BlockSequence::new(&[], BLOCK_SIZE, SALT).unwrap_or_else(|e| panic!("{}", e));
+                let mut a = FrontRemovalStore::default();
+                for n in 1..=blocks {
+                    keep_range(
+                        seq.extend_tokens(&t[(n - 1) * BLOCK_SIZE..n * BLOCK_SIZE])
+                            .ok()
+                            .flatten(),
+                    );
+                    a.extend_block_ids(&ids[n - 1..n]);
+                    a.assign_pending(&seq);
+                }
+                keep(a.assigned.len() as u64);
+            }),
+        );
+    }
+
+    // W5: planning over two tiers, G1 holding the first half and G2 the rest.
+    let blocks = 8_192usize;
+    let half = blocks / 2;
+    let seq = BlockSequence::new(&tokens(blocks * BLOCK_SIZE), BLOCK_SIZE, SALT)
+        .unwrap_or_else(|e| panic!("{}", e));
+    let ids = shuffled_ids(blocks);
+    let g2_ids: Vec<u32> = ids.iter().map(|id| id + 1_000_000).collect();
+    let mut g1 = ExternalBlockAssignments::new(0);
+    g1.extend_block_ids(&ids[..half]).ok();
+    g1.assign_pending(seq.blocks()).ok();
+    g1.extend_block_ids(&ids).ok();
+    let mut g2 = ExternalBlockAssignments::new(half as u64);
+    g2.extend_block_ids(&g2_ids[half..]).ok();
+    g2.assign_pending(seq.blocks()).ok();
+    let mut g1_full = ExternalBlockAssignments::new(0);
+    g1_full.extend_block_ids(&ids).ok();
+    g1_full.assign_pending(seq.blocks()).ok();
+    results.insert(
+        "w5-plan-pending".to_string(),
+        measure(half, 10, budget, || {
+            let plan: Vec<_> = zip_assigned_pending(&g2, &g1).collect();
+            keep(plan.len() as u64);
+        }),
+    );
+    results.insert(
+        "w5-plan-assigned".to_string(),
+        measure(half, 10, budget, || {
+            let plan: Vec<_> = zip_assigned(&g2, &g1_full).collect();
+            keep(plan.len() as u64);
+        }),
+    );
+
+    // W6: queries on 8,192 assigned blocks.
+    let mut r = Xorshift(0x2545_f491);
+    let probes: Vec<u32> = (0..blocks)
+        .map(|_| r.next() % (2 * blocks as u32))
+        .collect();
+    results.insert(
+        "w6-get-assigned".to_string(),
+        measure(blocks, 10, budget, || {
+            for i in 0..blocks {
+                keep(g1_full.get_assigned(i).map_or(0, |(id, _)| id as u64));
+            }
+        }),
+    );
+    results.insert(
+        "w6-contains".to_string(),
+        measure(blocks, 10, budget, || {
+            for id in &probes {
+                keep(g1_full.contains(*id) as u64);
+            }
+        }),
+    );
+
+    let body: Vec<String> = results
+        .iter()
+        .map(|(name, s)| {
+            format!(
+                "  \"{}\": {{ \"median\": {:.0}, \"p10\": {:.0}, \"p90\": {:.0}, \"runs\": {}, \"units\": {} }}",
+                name, s.median, s.p10, s.p90, s.runs, s.units
+            )
+        })
+        .collect();
+    println!("{{\n{}\n}}", body.join(",\n"));
+    eprintln!("(checksum {:x})", SINK.load(Ordering::Relaxed));
+}
