@@ -6,9 +6,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/cargo.sh build --quiet --release --target wasm32-unknown-unknown -p kvbm-sequence --lib
 mkdir -p .tmp
-# Inline more than -O3 alone would: the hashing loops call the small __multi3 (abi/intrinsics.rs).
-node_modules/.bin/wasm-opt -O3 --flexible-inline-max-function-size=300 \
-  target/wasm32-unknown-unknown/release/kvbm_sequence.wasm \
+# __multi3 (abi/intrinsics.rs) is linked as an export: drop the export (it takes a raw result
+# pointer, which no caller may choose), then inline more than -O3 alone would, so that the
+# hashing loops take it in.
+node_modules/.bin/wasm-opt target/wasm32-unknown-unknown/release/kvbm_sequence.wasm \
+  --remove-exports --pass-arg=remove-exports@__multi3 \
+  -O3 --flexible-inline-max-function-size=300 \
   -o .tmp/kvbm_sequence.wasm
 node scripts/embed-wasm.mjs .tmp/kvbm_sequence.wasm ts/generated/wasm-bytes.ts
 node_modules/.bin/tsc --noEmit -p tsconfig.json
