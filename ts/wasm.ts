@@ -173,11 +173,16 @@ export function inputBytes(bytes: Uint8Array): void {
   u8.set(bytes, at * 4);
 }
 
+// Copies out of wasm memory use `new` + `set` (a memcpy): `slice` on a view of the memory's
+// buffer takes a path about ten times slower in V8.
+
 function outputBytes(): Uint8Array {
   views();
   const ptr = u32[retBase + RET_OUT_PTR] as number;
   const len = u32[retBase + RET_OUT_LEN] as number;
-  return u8.slice(ptr, ptr + len);
+  const out = new Uint8Array(len);
+  out.set(u8.subarray(ptr, ptr + len));
+  return out;
 }
 
 /** The output buffer as a fresh Uint32Array. */
@@ -185,7 +190,9 @@ export function outputU32(): Uint32Array {
   views();
   const ptr = (u32[retBase + RET_OUT_PTR] as number) >>> 2;
   const len = (u32[retBase + RET_OUT_LEN] as number) >>> 2;
-  return u32.slice(ptr, ptr + len);
+  const out = new Uint32Array(len);
+  out.set(u32.subarray(ptr, ptr + len));
+  return out;
 }
 
 /** The output buffer as a fresh BigUint64Array. */
@@ -193,7 +200,9 @@ export function outputU64(): BigUint64Array {
   views();
   const ptr = (u32[retBase + RET_OUT_PTR] as number) >>> 3;
   const len = (u32[retBase + RET_OUT_LEN] as number) >>> 3;
-  return u64.slice(ptr, ptr + len);
+  const out = new BigUint64Array(len);
+  out.set(u64.subarray(ptr, ptr + len));
+  return out;
 }
 
 /** The output buffer as UTF-8 text. */

@@ -110,9 +110,9 @@ impl ExternalBlockAssignments {
         self.store.staged_hashes()
     }
 
-    /// Unassigned id `index` (0 is the front of the queue, landing at `next_position`).
-    pub fn unassigned_id(&self, index: usize) -> BlockId {
-        self.store.unassigned(index).unwrap_or_default()
+    /// Unassigned ids in FIFO order, as the two slices of the ring buffer holding them.
+    pub fn unassigned_slices(&self) -> (&[BlockId], &[BlockId]) {
+        self.store.unassigned_slices()
     }
 
     /// Unassigned ids in FIFO order.

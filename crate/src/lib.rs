@@ -24,6 +24,6 @@ pub use assignments::ExternalBlockAssignments;
 pub use errors::{BlockSequenceError, Result, TokenExtensionReason};
 pub use hash::{compute_block_hashes, compute_salt_hash, compute_sequence_hashes};
 pub use lineage::SequenceHash;
-pub use plan::{zip_assigned, zip_assigned_pending, PlanEntry};
+pub use plan::{zip_assigned, zip_assigned_pending, Plan, PlanEntry};
 pub use sequence::{Block, BlockSequence};
 pub use store::BlockId;

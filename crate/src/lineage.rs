@@ -91,20 +91,26 @@ impl SequenceHash {
 
     /// The block's position in its sequence.
     pub fn position(self) -> u64 {
-        let mode = self.mode().min(2);
-        let shift = 64 + fragment_bits(mode);
-        ((self.0 >> shift) as u64) & ((1u64 << position_bits(mode)) - 1)
+        // Constant shifts per mode: a variable 128-bit shift is a library call in wasm.
+        match self.mode() {
+            0 => ((self.0 >> 118) as u64) & 0xff,
+            1 => ((self.0 >> 110) as u64) & 0xffff,
+            _ => ((self.0 >> 102) as u64) & 0xff_ffff,
+        }
     }
 
     /// The block's own 64-bit sequence hash.
     pub fn current_hash(self) -> u64 {
-        (self.0 >> fragment_bits(self.mode().min(2))) as u64
+        match self.mode() {
+            0 => (self.0 >> 54) as u64,
+            1 => (self.0 >> 46) as u64,
+            _ => (self.0 >> 38) as u64,
+        }
     }
 
     /// The low bits of the parent's sequence hash (54, 46 or 38 of them by mode; 0 for block 0).
     pub fn parent_fragment(self) -> u64 {
-        let r = fragment_bits(self.mode().min(2));
-        low_bits(self.0 as u64, r)
+        low_bits(self.0 as u64, fragment_bits(self.mode().min(2)))
     }
 }
 

@@ -134,6 +134,11 @@ impl BlockStore {
         self.unassigned.iter().copied()
     }
 
+    /// Unassigned ids in FIFO order, as the two slices of the ring buffer.
+    pub fn unassigned_slices(&self) -> (&[BlockId], &[BlockId]) {
+        self.unassigned.as_slices()
+    }
+
     /// Assigned pair `index`.
     pub fn assigned(&self, index: usize) -> Option<(BlockId, SequenceHash)> {
         Some((

@@ -532,8 +532,7 @@ pub extern "C" fn kv_seq_block(index: u32, generation: u32, i: u32) -> i32 {
     run(|st| {
         let State { table, reply, .. } = st;
         let seq = table.sequence(index, generation)?;
-        let tokens = seq.block_tokens(i as usize).unwrap_or(&[]);
-        reply.u32s_from(tokens.len(), tokens.iter().copied())?;
+        reply.u32s(seq.block_tokens(i as usize).unwrap_or(&[]))?;
         reply.ret[..10].copy_from_slice(&[0; 10]);
         if let Some(block) = seq.block(i as usize) {
             let (bh, sh) = (block.block_hash(), block.sequence_hash());
@@ -556,8 +555,7 @@ pub extern "C" fn kv_seq_block(index: u32, generation: u32, i: u32) -> i32 {
 pub extern "C" fn kv_seq_partial(index: u32, generation: u32) -> i32 {
     run(|st| {
         let State { table, reply, .. } = st;
-        let partial = table.sequence(index, generation)?.partial_tokens();
-        reply.u32s_from(partial.len(), partial.iter().copied())
+        reply.u32s(table.sequence(index, generation)?.partial_tokens())
     })
 }
 
@@ -642,8 +640,8 @@ pub extern "C" fn kv_asg_ids(index: u32, generation: u32, which: u32) -> i32 {
         let State { table, reply, .. } = st;
         let a = table.assignments(index, generation)?;
         match which {
-            0 => reply.u32s_from(a.assigned_count(), a.assigned_block_ids().iter().copied()),
-            1 => reply.u32s_from(a.staged_count(), a.staged_block_ids().iter().copied()),
+            0 => reply.u32s(a.assigned_block_ids()),
+            1 => reply.u32s(a.staged_block_ids()),
             _ => reply.u32s_from(a.unassigned_count(), a.unassigned_block_ids()),
         }
     })

@@ -4,7 +4,7 @@
 use super::{code, words_of, Failure, Outcome};
 use crate::errors::{try_reserve, BlockSequenceError, TokenExtensionReason};
 use crate::lineage::SequenceHash;
-use crate::plan::PlanEntry;
+use crate::plan::Plan;
 use std::ops::Range;
 
 /// Words in the return area.
@@ -14,11 +14,14 @@ const RET_OUT_PTR: usize = 14;
 /// Return-area word holding the output's byte length.
 const RET_OUT_LEN: usize = 15;
 
-/// The return area and the output buffer.
+/// The return area and the output buffers: 64-bit cells (8-byte aligned, for hashes and
+/// bytes) and 32-bit words (ids, tokens, plans); the return area says which one holds the
+/// current result.
 #[derive(Default)]
 pub(super) struct Reply {
     pub(super) ret: [u32; RET_WORDS],
     output: Vec<u64>,
+    words: Vec<u32>,
 }
 
 impl Reply {
@@ -27,16 +30,23 @@ impl Reply {
         self.ret.as_ptr() as usize as u32
     }
 
-    /// Frees the output buffer's memory.
+    /// Frees the output buffers' memory.
     pub(super) fn release(&mut self) {
         self.output = Vec::new();
+        self.words = Vec::new();
         self.publish(0);
     }
 
-    /// Records the output's address and byte length in the return area.
+    /// Records the 64-bit output's address and byte length in the return area.
     fn publish(&mut self, bytes: usize) {
         self.ret[RET_OUT_PTR] = self.output.as_ptr() as usize as u32;
         self.ret[RET_OUT_LEN] = bytes as u32;
+    }
+
+    /// Records the 32-bit output's address and byte length in the return area.
+    fn publish_words(&mut self) {
+        self.ret[RET_OUT_PTR] = self.words.as_ptr() as usize as u32;
+        self.ret[RET_OUT_LEN] = (self.words.len() * 4) as u32;
     }
 
     /// An output of `n` 64-bit values (zeroed), to be filled by the caller.
@@ -57,23 +67,21 @@ impl Reply {
         Ok(())
     }
 
-    /// An output of (at most) `n` 32-bit values, packed two per cell, low word first.
+    /// An output of (at most) `n` 32-bit values.
     pub(super) fn u32s_from(&mut self, n: usize, values: impl Iterator<Item = u32>) -> Outcome {
-        self.output.clear();
-        try_reserve(&mut self.output, (n + 1) / 2)?;
-        let mut count = 0;
-        let mut low = None;
-        for word in values.take(n) {
-            count += 1;
-            match low.take() {
-                None => low = Some(word),
-                Some(l) => self.output.push(u64::from(word) << 32 | u64::from(l)),
-            }
-        }
-        if let Some(l) = low {
-            self.output.push(u64::from(l));
-        }
-        self.publish(count * 4);
+        self.words.clear();
+        try_reserve(&mut self.words, n)?;
+        self.words.extend(values.take(n));
+        self.publish_words();
+        Ok(())
+    }
+
+    /// An output of 32-bit values copied from a slice.
+    pub(super) fn u32s(&mut self, values: &[u32]) -> Outcome {
+        self.words.clear();
+        try_reserve(&mut self.words, values.len())?;
+        self.words.extend_from_slice(values);
+        self.publish_words();
         Ok(())
     }
 
@@ -92,24 +100,18 @@ impl Reply {
 
     /// A plan of n entries: n positions, then n source ids, then n destination ids; `ret[0]`
     /// = n.
-    pub(super) fn plan(&mut self, entries: impl ExactSizeIterator<Item = PlanEntry>) -> Outcome {
-        let n = entries.len();
-        let cells = (3 * n + 1) / 2;
-        self.output.clear();
-        try_reserve(&mut self.output, cells)?;
-        self.output.resize(cells, 0);
-        let out = &mut self.output;
-        let mut put = |index: usize, word: u32| {
-            if let Some(cell) = out.get_mut(index / 2) {
-                *cell |= u64::from(word) << ((index % 2) * 32);
-            }
-        };
-        for (i, entry) in entries.take(n).enumerate() {
-            put(i, entry.position as u32);
-            put(n + i, entry.src);
-            put(2 * n + i, entry.dst);
-        }
-        self.publish(3 * n * 4);
+    pub(super) fn plan(&mut self, plan: Plan<'_>) -> Outcome {
+        let (first, src, [front, back]) = plan.as_slices();
+        let n = src.len();
+        self.words.clear();
+        try_reserve(&mut self.words, 3 * n)?;
+        self.words.extend((0..n as u64).map(|i| (first + i) as u32));
+        self.words.extend_from_slice(src);
+        let from_front = front.len().min(n);
+        self.words.extend_from_slice(&front[..from_front]);
+        self.words
+            .extend_from_slice(back.get(..n - from_front).unwrap_or(&[]));
+        self.publish_words();
         self.ret[0] = n as u32;
         Ok(())
     }
