@@ -3,7 +3,7 @@
  * @module
  */
 
-import { check, exports, outputText, ret, ret64 } from './wasm.js';
+import { check, exports, outputText, ret, ret4, ret64 } from './wasm.js';
 import { bytes, count, u64 } from './validate.js';
 
 const U128_MAX = (1n << 128n) - 1n;
@@ -42,7 +42,8 @@ export class SequenceHash {
 
   /** @internal Wraps return words `at .. at + 4`. */
   static fromRet(at: number): SequenceHash {
-    return new SequenceHash(ret(at), ret(at + 1), ret(at + 2), ret(at + 3));
+    const [w0, w1, w2, w3] = ret4(at);
+    return new SequenceHash(w0, w1, w2, w3);
   }
 
   /**

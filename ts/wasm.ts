@@ -114,6 +114,13 @@ export function ret(i: number): number {
   return u32[retBase + i] as number;
 }
 
+/** Words `i .. i + 4` of the return area (one view check for all four). */
+export function ret4(i: number): [number, number, number, number] {
+  views();
+  const at = retBase + i;
+  return [u32[at] as number, u32[at + 1] as number, u32[at + 2] as number, u32[at + 3] as number];
+}
+
 /** A 64-bit value from return words `i` (low) and `i + 1` (high). */
 export function ret64(i: number): bigint {
   return (BigInt(ret(i + 1)) << 32n) | BigInt(ret(i));
