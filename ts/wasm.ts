@@ -183,33 +183,28 @@ export function inputBytes(bytes: Uint8Array): void {
 // Copies out of wasm memory use `new` + `set` (a memcpy): `slice` on a view of the memory's
 // buffer takes a path about ten times slower in V8.
 
-function outputBytes(): Uint8Array {
+/** A fresh copy of the output buffer, through `view`, whose elements are 2^shift bytes. */
+function output<T extends Uint8Array | Uint32Array | BigUint64Array>(view: () => T, make: (n: number) => T, shift: number): T {
   views();
-  const ptr = u32[retBase + RET_OUT_PTR] as number;
-  const len = u32[retBase + RET_OUT_LEN] as number;
-  const out = new Uint8Array(len);
-  out.set(u8.subarray(ptr, ptr + len));
+  const ptr = (u32[retBase + RET_OUT_PTR] as number) >>> shift;
+  const len = (u32[retBase + RET_OUT_LEN] as number) >>> shift;
+  const out = make(len);
+  out.set(view().subarray(ptr, ptr + len) as never);
   return out;
+}
+
+function outputBytes(): Uint8Array {
+  return output(() => u8, (n) => new Uint8Array(n), 0);
 }
 
 /** The output buffer as a fresh Uint32Array. */
 export function outputU32(): Uint32Array {
-  views();
-  const ptr = (u32[retBase + RET_OUT_PTR] as number) >>> 2;
-  const len = (u32[retBase + RET_OUT_LEN] as number) >>> 2;
-  const out = new Uint32Array(len);
-  out.set(u32.subarray(ptr, ptr + len));
-  return out;
+  return output(() => u32, (n) => new Uint32Array(n), 2);
 }
 
 /** The output buffer as a fresh BigUint64Array. */
 export function outputU64(): BigUint64Array {
-  views();
-  const ptr = (u32[retBase + RET_OUT_PTR] as number) >>> 3;
-  const len = (u32[retBase + RET_OUT_LEN] as number) >>> 3;
-  const out = new BigUint64Array(len);
-  out.set(u64.subarray(ptr, ptr + len));
-  return out;
+  return output(() => u64, (n) => new BigUint64Array(n), 3);
 }
 
 /** The output buffer as UTF-8 text. */

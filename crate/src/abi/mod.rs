@@ -101,6 +101,13 @@ struct State {
 }
 
 impl State {
+    /// Stores a new object and returns its handle in `ret[0..2]`.
+    fn adopt(&mut self, object: Object) -> Outcome {
+        let (index, generation) = self.table.insert(object)?;
+        self.reply.ret[..2].copy_from_slice(&[index, generation]);
+        Ok(())
+    }
+
     /// The first `len` words of the input buffer.
     fn input(&self, len: u32) -> Result<&[u32], Failure> {
         input_words(&self.input, len)
@@ -399,9 +406,7 @@ pub extern "C" fn kv_lineage_cmp(
 pub extern "C" fn kv_seq_new(len: u32, block_size: u32, salt_lo: u32, salt_hi: u32) -> i32 {
     run(|st| {
         let seq = BlockSequence::new(st.input(len)?, block_size as usize, join(salt_lo, salt_hi))?;
-        let (index, generation) = st.table.insert(Object::Sequence(seq))?;
-        st.reply.ret[..2].copy_from_slice(&[index, generation]);
-        Ok(())
+        st.adopt(Object::Sequence(seq))
     })
 }
 
@@ -566,10 +571,9 @@ pub extern "C" fn kv_seq_partial(index: u32, generation: u32) -> i32 {
 #[no_mangle]
 pub extern "C" fn kv_asg_new(offset: u32) -> i32 {
     run(|st| {
-        let record = ExternalBlockAssignments::new(u64::from(offset));
-        let (index, generation) = st.table.insert(Object::Assignments(record))?;
-        st.reply.ret[..2].copy_from_slice(&[index, generation]);
-        Ok(())
+        st.adopt(Object::Assignments(ExternalBlockAssignments::new(
+            u64::from(offset),
+        )))
     })
 }
 

@@ -128,6 +128,43 @@ impl FrontRemovalStore {
     }
 }
 
+/// Which ids a decode step passes, and to which store.
+#[derive(Clone, Copy, PartialEq)]
+enum IdList {
+    /// All ids so far, to this crate's store.
+    Full,
+    /// Only the new id, to this crate's store.
+    New,
+    /// Only the new id, to the IndexMap front-removal store.
+    NewFrontRemoval,
+}
+
+/// W4: grows a sequence and a record by one block per step, `ids.len()` steps.
+fn decode_assign(tokens: &[u32], ids: &[u32], list: IdList) {
+    let mut seq = BlockSequence::new(&[], BLOCK_SIZE, SALT).unwrap_or_else(|e| panic!("{}", e));
+    let mut ours = ExternalBlockAssignments::new(0);
+    let mut baseline = FrontRemovalStore::default();
+    for n in 1..=ids.len() {
+        let block = &tokens[(n - 1) * BLOCK_SIZE..n * BLOCK_SIZE];
+        keep_range(seq.extend_tokens(block).ok().flatten());
+        match list {
+            IdList::Full => {
+                keep(ours.extend_block_ids(&ids[..n]).unwrap_or(0) as u64);
+                keep_range(ours.assign_pending(seq.blocks()).ok());
+            }
+            IdList::New => {
+                keep(ours.extend_block_ids(&ids[n - 1..n]).unwrap_or(0) as u64);
+                keep_range(ours.assign_pending(seq.blocks()).ok());
+            }
+            IdList::NewFrontRemoval => {
+                baseline.extend_block_ids(&ids[n - 1..n]);
+                baseline.assign_pending(&seq);
+            }
+        }
+    }
+    keep(baseline.assigned.len() as u64);
+}
+
 fn main() {
     let mut results: BTreeMap<String, Stats> = BTreeMap::new();
     let budget = Duration::from_millis(1500);
@@ -199,55 +236,17 @@ fn main() {
         if blocks == 8_192 {
             results.insert(
                 format!("w4a-decode-assign-full-{}", blocks),
-                measure(blocks, 10, budget, || {
-                    let mut seq = BlockSequence::new(&[], BLOCK_SIZE, SALT)
-                        .unwrap_or_else(|e| panic!("{}", e));
-                    let mut a = ExternalBlockAssignments::new(0);
-                    for n in 1..=blocks {
-                        keep_range(
-                            seq.extend_tokens(&t[(n - 1) * BLOCK_SIZE..n * BLOCK_SIZE])
-                                .ok()
-                                .flatten(),
-                        );
-                        keep(a.extend_block_ids(&ids[..n]).unwrap_or(0) as u64);
-                        keep_range(a.assign_pending(seq.blocks()).ok());
-                    }
-                }),
+                measure(blocks, 10, budget, || decode_assign(&t, &ids, IdList::Full)),
             );
         }
         results.insert(
             format!("w4b-decode-assign-new-{}", blocks),
-            measure(blocks, 10, budget, || {
-                let mut seq =
-                    BlockSequence::new(&[], BLOCK_SIZE, SALT).unwrap_or_else(|e| panic!("{}", e));
-                let mut a = ExternalBlockAssignments::new(0);
-                for n in 1..=blocks {
-                    keep_range(
-                        seq.extend_tokens(&t[(n - 1) * BLOCK_SIZE..n * BLOCK_SIZE])
-                            .ok()
-                            .flatten(),
-                    );
-                    keep(a.extend_block_ids(&ids[n - 1..n]).unwrap_or(0) as u64);
-                    keep_range(a.assign_pending(seq.blocks()).ok());
-                }
-            }),
+            measure(blocks, 10, budget, || decode_assign(&t, &ids, IdList::New)),
         );
         results.insert(
             format!("baseline-w4b-decode-assign-new-{}", blocks),
             measure(blocks, 3, budget, || {
-                let mut seq =
-                    BlockSequence::new(&[], BLOCK_SIZE, SALT).unwrap_or_else(|e| panic!("{}", e));
-                let mut a = FrontRemovalStore::default();
-                for n in 1..=blocks {
-                    keep_range(
-                        seq.extend_tokens(&t[(n - 1) * BLOCK_SIZE..n * BLOCK_SIZE])
-                            .ok()
-                            .flatten(),
-                    );
-                    a.extend_block_ids(&ids[n - 1..n]);
-                    a.assign_pending(&seq);
-                }
-                keep(a.assigned.len() as u64);
+                decode_assign(&t, &ids, IdList::NewFrontRemoval)
             }),
         );
     }
