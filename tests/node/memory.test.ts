@@ -8,8 +8,10 @@ const gc = (globalThis as { gc?: () => void }).gc;
 const MiB = 2 ** 20;
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-/** Bound on WebAssembly memory growth while a million objects come and go. */
+/** Bound on WebAssembly memory growth while a million objects are freed by hand. */
 const GROWTH_BOUND = 16 * MiB;
+/** The same, left to the garbage collector: up to a few batches may be alive at once. */
+const GC_GROWTH_BOUND = 32 * MiB;
 
 describe('memory', () => {
   it('creating and freeing 1,000,000 objects leaves memory bounded', () => {
@@ -53,7 +55,7 @@ describe('memory', () => {
       `1,000,000 objects left to the GC: WebAssembly memory ${start.memoryBytes / MiB} → ${end.memoryBytes / MiB} MiB, peak ${peakLive} live`,
     );
     expect(end.liveObjects).toBe(start.liveObjects);
-    expect(end.memoryBytes - start.memoryBytes).toBeLessThan(GROWTH_BOUND);
+    expect(end.memoryBytes - start.memoryBytes).toBeLessThan(GC_GROWTH_BOUND);
   });
 
   /** Memory growth of a fresh instance per unit, over `n` more copies after a first one. */
