@@ -95,19 +95,47 @@ pub fn for_each_block(
     tokens: &[u32],
     block_size: usize,
     salt_hash: u64,
-    mut f: impl FnMut(usize, u64, u64),
+    f: impl FnMut(usize, u64, u64),
 ) -> Result<()> {
     if block_size == 0 {
         return Err(BlockSequenceError::InvalidBlockSize);
     }
+    let hashes = tokens
+        .chunks_exact(block_size)
+        .map(|block| block_hash(block, salt_hash));
+    chain_all(hashes, f);
+    Ok(())
+}
+
+/// [`for_each_block`] over tokens given as their little-endian bytes (4 per token), hashed in
+/// place: no copy per block. A trailing partial token, like the partial block, is ignored.
+pub fn for_each_block_le_bytes(
+    token_bytes: &[u8],
+    block_size: usize,
+    salt_hash: u64,
+    f: impl FnMut(usize, u64, u64),
+) -> Result<()> {
+    if block_size == 0 {
+        return Err(BlockSequenceError::InvalidBlockSize);
+    }
+    let block_bytes = block_size
+        .checked_mul(4)
+        .ok_or(BlockSequenceError::InvalidBlockSize)?;
+    let hashes = token_bytes
+        .chunks_exact(block_bytes)
+        .map(|block| xxh3(block, salt_hash));
+    chain_all(hashes, f);
+    Ok(())
+}
+
+/// Chains block hashes into sequence hashes, calling `f(index, block_hash, sequence_hash)`.
+fn chain_all(block_hashes: impl Iterator<Item = u64>, mut f: impl FnMut(usize, u64, u64)) {
     let mut parent = None;
-    for (index, block) in tokens.chunks_exact(block_size).enumerate() {
-        let bh = block_hash(block, salt_hash);
+    for (index, bh) in block_hashes.enumerate() {
         let sh = sequence_hash(parent, bh);
         f(index, bh, sh);
         parent = Some(sh);
     }
-    Ok(())
 }
 
 /// Block hashes of every complete block of `tokens`.
@@ -220,6 +248,21 @@ mod tests {
     fn partial_trailing_block_has_no_hash() {
         let tokens: Vec<u32> = (1..=14).collect();
         assert_eq!(compute_block_hashes(&tokens, 4, 0).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn hashing_little_endian_bytes_in_place_equals_hashing_tokens() {
+        let tokens: Vec<u32> = (0..1000u32)
+            .map(|i| i.wrapping_mul(2_654_435_761))
+            .collect();
+        let bytes: Vec<u8> = tokens.iter().flat_map(|t| t.to_le_bytes()).collect();
+        for bs in [1, 3, 16, 64, 65, 200] {
+            let mut from_tokens = Vec::new();
+            let mut from_bytes = Vec::new();
+            for_each_block(&tokens, bs, 7, |i, b, s| from_tokens.push((i, b, s))).unwrap();
+            for_each_block_le_bytes(&bytes, bs, 7, |i, b, s| from_bytes.push((i, b, s))).unwrap();
+            assert_eq!(from_tokens, from_bytes);
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ mod table;
 
 use crate::assignments::ExternalBlockAssignments;
 use crate::errors::{try_reserve, BlockSequenceError};
-use crate::hash::{compute_salt_hash, for_each_block};
+use crate::hash::{compute_salt_hash, for_each_block, for_each_block_le_bytes};
 use crate::lineage::SequenceHash;
 use crate::plan::{zip_assigned, zip_assigned_pending};
 use crate::sequence::{Block, BlockSequence};
@@ -286,18 +286,27 @@ pub extern "C" fn kv_compute_hashes(
         let blocks = tokens.len() / (block_size.max(1) as usize);
         let out = reply.u64s(blocks)?;
         let sequence = which != 0;
-        for_each_block(
-            tokens,
-            block_size as usize,
-            join(salt_lo, salt_hi),
-            |i, bh, sh| {
-                if let Some(cell) = out.get_mut(i) {
-                    *cell = if sequence { sh } else { bh };
-                }
-            },
-        )?;
+        let put = |i: usize, bh: u64, sh: u64| {
+            if let Some(cell) = out.get_mut(i) {
+                *cell = if sequence { sh } else { bh };
+            }
+        };
+        let (block_size, salt) = (block_size as usize, join(salt_lo, salt_hi));
+        if cfg!(target_endian = "little") {
+            for_each_block_le_bytes(le_bytes(tokens), block_size, salt, put)?;
+        } else {
+            for_each_block(tokens, block_size, salt, put)?;
+        }
         Ok(())
     })
+}
+
+/// The bytes of `words` in memory order (little-endian tokens on little-endian targets, which
+/// wasm32 always is): hashing them in place saves a copy per block.
+fn le_bytes(words: &[u32]) -> &[u8] {
+    // SAFETY: the bytes of a `&[u32]` are initialised, `u8` has alignment 1, the length is
+    // the slice's size in bytes, and the result borrows `words` (same lifetime, shared).
+    unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), std::mem::size_of_val(words)) }
 }
 
 /// Dynamo's router salt of the UTF-8 strings in the input buffer: the salt's `salt_len` bytes,
