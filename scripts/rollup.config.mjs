@@ -22,6 +22,7 @@ export default [
   {
     input: 'ts/index.ts',
     output: { file: 'dist/index.d.ts', format: 'es' },
-    plugins: [dts({ tsconfig: 'tsconfig.json' })],
+    // Members marked @internal stay out of the published types.
+    plugins: [dts({ tsconfig: 'tsconfig.json', compilerOptions: { stripInternal: true } })],
   },
 ];

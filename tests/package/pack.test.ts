@@ -56,9 +56,31 @@ describe('the packed package', () => {
     expect(out).toEqual({ hashes: expected, dst: [1002, 1003, 1004], text: '1' });
   });
 
-  it('ships its types', () => {
+  it('ships its types, and strict TypeScript code type-checks against them', () => {
     const files = readdirSync(join(fixture, 'node_modules', 'kvbm-sequence', 'dist'));
     expect(files.sort()).toEqual(['browser.js', 'index.cjs', 'index.d.ts', 'index.js']);
+    writeFileSync(
+      join(fixture, 'typed.ts'),
+      `import { BlockSequence, ExternalBlockAssignments, SequenceHash, BlockSequenceError, zipAssignedPending, computeSequenceHashes, type Plan } from 'kvbm-sequence';
+       const hashes: BigUint64Array = computeSequenceHashes([1, 2, 3, 4], 4, 1337n);
+       using seq = new BlockSequence(new Uint32Array([1, 2, 3, 4]), 4);
+       using a = new ExternalBlockAssignments(0);
+       const added: number = a.extendBlockIds([1]);
+       const range: { start: number; end: number } = a.assignPending(seq.slice(0, 1));
+       const pair: [number, SequenceHash] | undefined = a.getAssigned(0);
+       const plan: Plan = zipAssignedPending(a, a);
+       const kind: string | undefined = new BlockSequenceError('DuplicateBlockId', 'x', { blockId: 1 }).kind;
+       export const all = [hashes, added, range, pair?.[1].position, plan.positions, kind];
+      `,
+    );
+    writeFileSync(
+      join(fixture, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM', 'ESNext.Disposable'], types: [] },
+        files: ['typed.ts'],
+      }),
+    );
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', fixture], { stdio: 'pipe' });
   });
 
   it('runs in a browser page served from localhost (Debian Chromium)', async () => {
