@@ -7,7 +7,7 @@ import { blocksOf, type BlocksLike, type Range } from './block-sequence.js';
 import { WasmObject } from './handle.js';
 import { SequenceHash } from './sequence-hash.js';
 import { count, inputList, instance, integer, MAX_ITEMS } from './validate.js';
-import { check, exports, inputWith, outputU32, ret } from './wasm.js';
+import { check, exports, inputU32, outputU32, ret } from './wasm.js';
 
 /** A block id paired with the lineage hash of the block it holds. */
 export type BlockAssignment = [blockId: number, hash: SequenceHash];
@@ -198,20 +198,17 @@ export class ExternalBlockAssignments extends WasmObject {
     const { index, generation } = this;
     if (!Array.isArray(pairs)) throw new TypeError('pairs must be an Array of [blockId, SequenceHash]');
     if (pairs.length > MAX_ITEMS / 5) throw new RangeError(`pairs holds ${pairs.length} items; at most ${MAX_ITEMS / 5}`);
-    let words: number[] = [];
-    inputWith(pairs.length * 5, (w) => {
-      const i = (w / 5) | 0;
-      if (w % 5 === 0) {
-        const pair: unknown = pairs[i];
-        if (!Array.isArray(pair) || pair.length !== 2) {
-          throw new TypeError(`pairs[${i}] must be a [blockId, SequenceHash] pair`);
-        }
-        const hash = instance(pair[1], SequenceHash, `pairs[${i}][1]`);
-        words = hash.words();
-        return integer(pair[0], `pairs[${i}][0]`);
+    // Five words per pair: the id, then the hash's four words.
+    const words = new Uint32Array(pairs.length * 5);
+    for (let i = 0; i < pairs.length; i++) {
+      const pair: unknown = pairs[i];
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new TypeError(`pairs[${i}] must be a [blockId, SequenceHash] pair`);
       }
-      return words[(w % 5) - 1] as number;
-    });
+      words[i * 5] = integer(pair[0], `pairs[${i}][0]`);
+      words.set(instance(pair[1], SequenceHash, `pairs[${i}][1]`).words(), i * 5 + 1);
+    }
+    inputU32(words);
     check(exports().kv_asg_extend_assigned(index, generation, pairs.length));
     return ret(0);
   }
