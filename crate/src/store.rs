@@ -246,10 +246,13 @@ impl BlockStore {
         let count = hashes.len().min(self.unassigned.len());
         try_reserve(&mut self.staged_ids, count)?;
         try_reserve(&mut self.staged_hashes, count)?;
-        // Room for the later commit, so that `commit_staged` cannot fail.
-        let after = self.staged_ids.len() + count;
-        try_reserve(&mut self.assigned_ids, after)?;
-        try_reserve(&mut self.assigned_hashes, after)?;
+        // Room for the later commit, so that `commit_staged` cannot fail. An empty assigned
+        // collection needs none: the commit swaps the vectors instead of copying.
+        if !self.assigned_ids.is_empty() {
+            let after = self.staged_ids.len() + count;
+            try_reserve(&mut self.assigned_ids, after)?;
+            try_reserve(&mut self.assigned_hashes, after)?;
+        }
         let start = self.staged_ids.len();
         self.staged_ids.extend(self.unassigned.drain(..count));
         self.staged_hashes.extend(hashes.take(count));
@@ -260,9 +263,18 @@ impl BlockStore {
     /// indices.
     pub fn commit_staged(&mut self) -> Range<usize> {
         let start = self.assigned_ids.len();
-        // `append` moves the elements and leaves `staged` empty; staging reserved the room.
-        self.assigned_ids.append(&mut self.staged_ids);
-        self.assigned_hashes.append(&mut self.staged_hashes);
+        if start == 0 {
+            // Nothing assigned yet (a prefill): take the staged vectors whole, no copy.
+            std::mem::swap(&mut self.assigned_ids, &mut self.staged_ids);
+            std::mem::swap(&mut self.assigned_hashes, &mut self.staged_hashes);
+            self.staged_ids.clear();
+            self.staged_hashes.clear();
+        } else {
+            // `append` moves the elements and leaves `staged` empty; staging (or
+            // `push_assigned`) reserved the room, so this does not allocate.
+            self.assigned_ids.append(&mut self.staged_ids);
+            self.assigned_hashes.append(&mut self.staged_hashes);
+        }
         start..self.assigned_ids.len()
     }
 

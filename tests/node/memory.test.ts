@@ -97,7 +97,7 @@ describe('memory', () => {
       expect(ret()[1]).toBe(100_000);
     }, 100_000);
     console.log(`ExternalBlockAssignments: ${perBlock.toFixed(2)} bytes of WebAssembly memory per assigned block`);
-    // id 4 + lineage hash 16 + id set ~9, plus room kept from staging and the id queue.
-    expect(perBlock).toBeLessThan(80);
+    // id 4 + lineage hash 16 + id set ~7, plus the emptied id queue's 4.
+    expect(perBlock).toBeLessThan(40);
   });
 });
