@@ -10,7 +10,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-#[allow(unsafe_code)] // `#[no_mangle]` exports
+#[allow(unsafe_code)] // `#[no_mangle]` exports, the wasm allocator, one byte view of the input
 pub mod abi;
 pub mod assignments;
 pub mod errors;
