@@ -54,8 +54,9 @@ function shuffledIds(n: number): Uint32Array {
 
 /** Median and spread of `f`'s time (ns per call) over ≥ minRuns samples after warm-up. */
 function measure(units: number, f: () => void, minRuns = 10, budgetMs = 1500): Stats {
-  f();
-  f();
+  // Warm up for 150 ms (at least twice), so that V8 has optimised the code measured.
+  const warm = performance.now();
+  for (let i = 0; i < 2 || performance.now() - warm < 150; i++) f();
   // Repeat short workloads inside one sample so that a sample lasts ≥ 2 ms.
   const t0 = performance.now();
   f();
