@@ -74,9 +74,8 @@ export class SequenceHash {
   /** Reads the 16-byte big-endian form; throws `RangeError` for a value no lineage hash has. */
   static fromBytes(value: Uint8Array): SequenceHash {
     const b = bytes(value, 'bytes', 16);
-    const word = (at: number): number =>
-      ((b[at] as number) * 2 ** 24 + ((b[at + 1] as number) << 16) + ((b[at + 2] as number) << 8) + (b[at + 3] as number)) >>> 0;
-    const h = new SequenceHash(word(12), word(8), word(4), word(0));
+    const view = new DataView(b.buffer, b.byteOffset, 16);
+    const h = new SequenceHash(view.getUint32(12), view.getUint32(8), view.getUint32(4), view.getUint32(0));
     h.parts();
     return h;
   }

@@ -105,7 +105,7 @@ export function exports(): RawExports {
 
 /** Throws the error a non-zero status stands for. */
 export function check(status: number): void {
-  if (status !== 0) throw errorFromStatus(status, retWords(), message());
+  if (status !== 0) throw errorFromStatus(status, retWords(), outputText());
 }
 
 /** Word `i` of the return area. */
@@ -129,11 +129,6 @@ export function ret64(i: number): bigint {
 function retWords(): number[] {
   views();
   return Array.from(u32.subarray(retBase, retBase + 16));
-}
-
-function message(): string {
-  const bytes = outputBytes();
-  return new TextDecoder().decode(bytes);
 }
 
 // The module's input buffer only grows, and moves only when `kv_input` grows it: so its

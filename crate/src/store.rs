@@ -264,11 +264,10 @@ impl BlockStore {
     pub fn commit_staged(&mut self) -> Range<usize> {
         let start = self.assigned_ids.len();
         if start == 0 {
-            // Nothing assigned yet (a prefill): take the staged vectors whole, no copy.
+            // Nothing assigned yet (a prefill): take the staged vectors whole, no copy; staged
+            // gets the empty assigned vectors.
             std::mem::swap(&mut self.assigned_ids, &mut self.staged_ids);
             std::mem::swap(&mut self.assigned_hashes, &mut self.staged_hashes);
-            self.staged_ids.clear();
-            self.staged_hashes.clear();
         } else {
             // `append` moves the elements and leaves `staged` empty; staging (or
             // `push_assigned`) reserved the room, so this does not allocate.

@@ -293,7 +293,7 @@ pub extern "C" fn kv_compute_hashes(
         };
         let (block_size, salt) = (block_size as usize, join(salt_lo, salt_hi));
         if cfg!(target_endian = "little") {
-            for_each_block_le_bytes(le_bytes(tokens), block_size, salt, put)?;
+            for_each_block_le_bytes(memory_bytes(tokens), block_size, salt, put)?;
         } else {
             for_each_block(tokens, block_size, salt, put)?;
         }
@@ -301,9 +301,10 @@ pub extern "C" fn kv_compute_hashes(
     })
 }
 
-/// The bytes of `words` in memory order (little-endian tokens on little-endian targets, which
-/// wasm32 always is): hashing them in place saves a copy per block.
-fn le_bytes(words: &[u32]) -> &[u8] {
+/// The bytes of `words` in memory order: little-endian tokens on little-endian targets (wasm32
+/// always is), hashed in place without a copy per block; and the bytes the caller wrote, for
+/// strings.
+fn memory_bytes(words: &[u32]) -> &[u8] {
     // SAFETY: the bytes of a `&[u32]` are initialised, `u8` has alignment 1, the length is
     // the slice's size in bytes, and the result borrows `words` (same lifetime, shared).
     unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), std::mem::size_of_val(words)) }
@@ -316,9 +317,7 @@ pub extern "C" fn kv_salt_hash(salt_len: u32, lora_len: u32) -> i32 {
     run(|st| {
         let total = u64::from(salt_len) + u64::from(lora_len);
         let words = st.input(((total + 3) / 4).min(u64::from(u32::MAX)) as u32)?;
-        let mut bytes = Vec::new();
-        try_reserve(&mut bytes, words.len() * 4)?;
-        bytes.extend(words.iter().flat_map(|w| w.to_le_bytes()));
+        let bytes = memory_bytes(words);
         let (salt, rest) = bytes.split_at((salt_len as usize).min(bytes.len()));
         let lora = rest.get(..lora_len as usize).ok_or_else(|| {
             Failure::InvalidArgument("string lengths exceed the input buffer".to_string())
