@@ -15,14 +15,17 @@ pub mod abi;
 pub mod assignments;
 pub mod errors;
 pub mod hash;
+pub mod index;
 pub mod lineage;
 pub mod plan;
+pub mod router_hash;
 pub mod sequence;
 pub mod store;
 
 pub use assignments::ExternalBlockAssignments;
 pub use errors::{BlockSequenceError, Result, TokenExtensionReason};
 pub use hash::{compute_block_hashes, compute_salt_hash, compute_sequence_hashes};
+pub use index::{EventResult, KvIndex, Matches, Score, StoredBlock, WorkerKey};
 pub use lineage::SequenceHash;
 pub use plan::{zip_assigned, zip_assigned_pending, Plan, PlanEntry};
 pub use sequence::{Block, BlockSequence};
