@@ -15,3 +15,33 @@ export { computeBlockHashes, computeSaltHash, computeSequenceHashes } from './ha
 export { zipAssigned, zipAssignedPending, type Plan } from './plan.js';
 export { SequenceHash } from './sequence-hash.js';
 export { init, initSync, memoryStats, type InitInput, type MemoryStats } from './init.js';
+export {
+  KvIndex,
+  type ClearedEvent,
+  type DumpedEvent,
+  type EventCounts,
+  type EventResult,
+  type FindMatchesOptions,
+  type HashLike,
+  type KvEvent,
+  type KvIndexOptions,
+  type MatchResult,
+  type RemovedEvent,
+  type StoredBlock,
+  type StoredEvent,
+  type TreeSize,
+  type WorkerIdLike,
+  type WorkerRef,
+  type WorkerScore,
+} from './kv-index.js';
+export {
+  LoadTracker,
+  seededRandom,
+  selectWorker,
+  type SelectOptions,
+  type Selection,
+  type WorkerCost,
+  type WorkerLoad,
+} from './select.js';
+export { fromRouterEvent } from './router-event.js';
+export type { RouterHashOptions, SaltOptions } from './hash.js';

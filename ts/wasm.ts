@@ -53,6 +53,34 @@ export interface RawExports {
   kv_asg_take_staged(index: number, generation: number): number;
   kv_asg_clear(index: number, generation: number): number;
   kv_zip(aIndex: number, aGeneration: number, bIndex: number, bGeneration: number, pending: number): number;
+  kv_router_hashes(
+    len: number,
+    blockSize: number,
+    seedLo: number,
+    seedHi: number,
+    eagle: number,
+    mmLen: number,
+    chained: number,
+  ): number;
+  kv_index_new(approximate: number, ttl: number): number;
+  kv_index_apply(index: number, generation: number, len: number): number;
+  kv_index_find(index: number, generation: number, len: number, earlyExit: number, now: number): number;
+  kv_index_record(
+    index: number,
+    generation: number,
+    idLo: number,
+    idHi: number,
+    dpRank: number,
+    len: number,
+    now: number,
+  ): number;
+  kv_index_advance(index: number, generation: number, now: number): number;
+  kv_index_remove_worker(index: number, generation: number, lo: number, hi: number): number;
+  kv_index_clear(index: number, generation: number): number;
+  kv_index_info(index: number, generation: number): number;
+  kv_index_tree_sizes(index: number, generation: number): number;
+  kv_index_dump(index: number, generation: number): number;
+  kv_index_load(index: number, generation: number, count: number): number;
 }
 
 /** Return-area word holding the output buffer's address. */
@@ -167,6 +195,15 @@ export function inputWith(length: number, word: (i: number) => number): void {
   const at = reserve(length);
   const view = u32;
   for (let i = 0; i < length; i++) view[at + i] = word(i);
+}
+
+/**
+ * Room for `words` 32-bit words in the input buffer, as a view to write into directly. Valid
+ * only until the next call into the module.
+ */
+export function inputView(words: number): Uint32Array {
+  const at = reserve(words);
+  return u32.subarray(at, at + words);
 }
 
 /** Copies bytes into the input buffer (zero-padded to whole words). */

@@ -21,8 +21,10 @@
 //! `alloc`), and the table never hands out a dangling object.
 
 mod alloc;
+mod index;
 mod intrinsics;
 mod reply;
+mod router_hash;
 mod table;
 
 use crate::assignments::ExternalBlockAssignments;
@@ -84,9 +86,9 @@ impl From<BlockSequenceError> for Failure {
     }
 }
 
-type Outcome = Result<(), Failure>;
+pub(crate) type Outcome = Result<(), Failure>;
 
-fn invalid_length(len: u32, available: usize) -> Failure {
+pub(crate) fn invalid_length(len: u32, available: usize) -> Failure {
     Failure::InvalidArgument(format!(
         "input length {} exceeds the {} words reserved with kv_input",
         len, available
@@ -94,7 +96,7 @@ fn invalid_length(len: u32, available: usize) -> Failure {
 }
 
 /// The module's whole state.
-struct State {
+pub(crate) struct State {
     reply: Reply,
     input: Vec<u32>,
     table: Table,
@@ -114,7 +116,7 @@ impl State {
     }
 }
 
-fn input_words(input: &[u32], len: u32) -> Result<&[u32], Failure> {
+pub(crate) fn input_words(input: &[u32], len: u32) -> Result<&[u32], Failure> {
     input
         .get(..len as usize)
         .ok_or_else(|| invalid_length(len, input.len()))
@@ -128,15 +130,15 @@ thread_local! {
     });
 }
 
-fn lo(v: u64) -> u32 {
+pub(crate) fn lo(v: u64) -> u32 {
     v as u32
 }
 
-fn hi(v: u64) -> u32 {
+pub(crate) fn hi(v: u64) -> u32 {
     (v >> 32) as u32
 }
 
-fn join(lo: u32, hi: u32) -> u64 {
+pub(crate) fn join(lo: u32, hi: u32) -> u64 {
     u64::from(hi) << 32 | u64::from(lo)
 }
 
@@ -160,7 +162,7 @@ fn hash_of(w: &[u32]) -> Result<SequenceHash, Failure> {
 }
 
 /// Runs `f` on the state and turns its outcome into a status.
-fn run(f: impl FnOnce(&mut State) -> Outcome) -> i32 {
+pub(crate) fn run(f: impl FnOnce(&mut State) -> Outcome) -> i32 {
     #[cfg(target_arch = "wasm32")]
     if !alloc::ensure_ballast() {
         return STATE.with(|cell| match cell.try_borrow_mut() {
@@ -304,7 +306,7 @@ pub extern "C" fn kv_compute_hashes(
 /// The bytes of `words` in memory order: little-endian tokens on little-endian targets (wasm32
 /// always is), hashed in place without a copy per block; and the bytes the caller wrote, for
 /// strings.
-fn memory_bytes(words: &[u32]) -> &[u8] {
+pub(crate) fn memory_bytes(words: &[u32]) -> &[u8] {
     // SAFETY: the bytes of a `&[u32]` are initialised, `u8` has alignment 1, the length is
     // the slice's size in bytes, and the result borrows `words` (same lifetime, shared).
     unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<u8>(), std::mem::size_of_val(words)) }

@@ -3,6 +3,7 @@
 
 use super::Failure;
 use crate::assignments::ExternalBlockAssignments;
+use crate::index::KvIndex;
 use crate::errors::try_reserve;
 use crate::sequence::BlockSequence;
 
@@ -10,6 +11,7 @@ use crate::sequence::BlockSequence;
 pub(super) enum Object {
     Sequence(BlockSequence),
     Assignments(ExternalBlockAssignments),
+    Index(Box<KvIndex>),
 }
 
 struct Slot {
@@ -91,7 +93,7 @@ impl Table {
     ) -> Result<&mut BlockSequence, Failure> {
         match self.get(index, generation)? {
             Object::Sequence(s) => Ok(s),
-            Object::Assignments(_) => Err(Failure::WrongKind("a BlockSequence")),
+            _ => Err(Failure::WrongKind("a BlockSequence")),
         }
     }
 
@@ -103,7 +105,15 @@ impl Table {
     ) -> Result<&mut ExternalBlockAssignments, Failure> {
         match self.get(index, generation)? {
             Object::Assignments(a) => Ok(a),
-            Object::Sequence(_) => Err(Failure::WrongKind("an ExternalBlockAssignments")),
+            _ => Err(Failure::WrongKind("an ExternalBlockAssignments")),
+        }
+    }
+
+    /// The router index behind a handle.
+    pub(super) fn index(&mut self, index: u32, generation: u32) -> Result<&mut KvIndex, Failure> {
+        match self.get(index, generation)? {
+            Object::Index(i) => Ok(i),
+            _ => Err(Failure::WrongKind("a KvIndex")),
         }
     }
 
