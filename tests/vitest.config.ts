@@ -7,7 +7,10 @@ export default defineConfig({
   root,
   resolve: {
     // Tests import the built package by its name, as a user would.
-    alias: { 'kvbm-sequence': `${root}dist/index.js` },
+    alias: [
+      { find: /^kvbm-sequence\/vllm$/, replacement: `${root}dist/vllm.js` },
+      { find: /^kvbm-sequence$/, replacement: `${root}dist/index.js` },
+    ],
   },
   test: {
     include: ['tests/**/*.test.ts'],
