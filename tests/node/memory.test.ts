@@ -101,3 +101,37 @@ describe('memory', () => {
     expect(perBlock).toBeLessThan(40);
   });
 });
+
+describe('router index memory', () => {
+  it('reports bytes per indexed block and returns to its baseline when every worker is removed', async () => {
+    const { KvIndex, memoryStats } = await import('kvbm-sequence');
+    const index = new KvIndex();
+    const empty = index.memoryBytes;
+    const workers = 16;
+    const perWorker = 4096;
+    for (let w = 0; w < workers; w++) {
+      // Workers share the first half of their blocks' paths (a common system prompt).
+      const blocks = Array.from({ length: perWorker }, (_, i) => ({
+        blockHash: (BigInt(w) << 32n) | BigInt(i),
+        tokensHash: BigInt(i < perWorker / 2 ? i : i + w * perWorker),
+      }));
+      expect(index.applyEvent({ type: 'stored', workerId: w, blocks })).toBe('ok');
+    }
+    const full = index.memoryBytes;
+    const perBlock = (full - empty) / index.size;
+    console.log(`KvIndex: ${index.size} entries, ${index.nodeCount} nodes, ${(full / 2 ** 20).toFixed(1)} MiB, ${perBlock.toFixed(1)} bytes per (worker, block) entry`);
+    expect(perBlock).toBeLessThan(200);
+    const wasm = memoryStats().memoryBytes;
+    for (let w = 0; w < workers; w++) index.removeWorker(w);
+    expect([index.size, index.nodeCount]).toEqual([0, 0]);
+    // The maps keep their capacity; the nodes' own memory returns. A second fill reuses it:
+    for (let w = 0; w < workers; w++) {
+      index.applyEvent({ type: 'stored', workerId: w, blocks: [{ blockHash: 1n, tokensHash: BigInt(w) }] });
+      index.removeWorker(w);
+    }
+    expect(memoryStats().memoryBytes).toBe(wasm);
+    index.clear();
+    expect(index.memoryBytes).toBe(empty);
+    index.free();
+  });
+});

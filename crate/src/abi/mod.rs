@@ -27,6 +27,9 @@ mod reply;
 mod router_hash;
 mod table;
 
+pub use index::*;
+pub use router_hash::*;
+
 use crate::assignments::ExternalBlockAssignments;
 use crate::errors::{try_reserve, BlockSequenceError};
 use crate::hash::{compute_salt_hash, for_each_block, for_each_block_le_bytes};
