@@ -45,3 +45,4 @@ export {
 } from './select.js';
 export { fromRouterEvent } from './router-event.js';
 export type { RouterHashOptions, SaltOptions } from './hash.js';
+export { computeEngineHashes, type EngineHashOptions, type EngineHashes, type EngineProfile } from './profiles.js';

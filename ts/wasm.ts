@@ -81,6 +81,15 @@ export interface RawExports {
   kv_index_tree_sizes(index: number, generation: number): number;
   kv_index_dump(index: number, generation: number): number;
   kv_index_load(index: number, generation: number, count: number): number;
+  kv_engine_hashes(
+    profile: number,
+    len: number,
+    blockSize: number,
+    seedLen: number,
+    modelLen: number,
+    parentLen: number,
+    extraLen: number,
+  ): number;
 }
 
 /** Return-area word holding the output buffer's address. */
@@ -227,6 +236,11 @@ function output<T extends Uint8Array | Uint32Array | BigUint64Array>(view: () =>
 
 function outputBytes(): Uint8Array {
   return output(() => u8, (n) => new Uint8Array(n), 0);
+}
+
+/** The output buffer as fresh bytes. */
+export function outputBytesCopy(): Uint8Array {
+  return outputBytes();
 }
 
 /** The output buffer as a fresh Uint32Array. */

@@ -23,11 +23,13 @@
 mod alloc;
 mod index;
 mod intrinsics;
+mod profiles;
 mod reply;
 mod router_hash;
 mod table;
 
 pub use index::*;
+pub use profiles::*;
 pub use router_hash::*;
 
 use crate::assignments::ExternalBlockAssignments;
