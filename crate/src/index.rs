@@ -148,6 +148,7 @@ struct Node {
     prev: u32,
     next: u32,
     depth: u32,
+    children: u32,
     tokens_hash: u64,
     holders: Vec<Holder>,
 }
@@ -203,10 +204,15 @@ fn root_node() -> Node {
         prev: NIL,
         next: NIL,
         depth: 0,
+        children: 0,
         tokens_hash: 0,
         holders: Vec::new(),
     }
 }
+
+/// Up to this many children, a child is found by walking the sibling list (the nodes are read
+/// anyway); past it, through the map. Most nodes of a prefix tree have one child.
+const SCAN_CHILDREN: u32 = 8;
 
 fn oom<E>(_: E) -> BlockSequenceError {
     BlockSequenceError::OutOfMemory { requested: 0 }
@@ -349,7 +355,19 @@ impl KvIndex {
     }
 
     fn child(&self, parent: u32, tokens_hash: u64) -> Option<u32> {
-        self.children.get(&(parent, tokens_hash)).copied()
+        let p = &self.nodes[parent as usize];
+        if p.children > SCAN_CHILDREN {
+            return self.children.get(&(parent, tokens_hash)).copied();
+        }
+        let mut c = p.first_child;
+        while c != NIL {
+            let n = &self.nodes[c as usize];
+            if n.tokens_hash == tokens_hash {
+                return Some(c);
+            }
+            c = n.next;
+        }
+        None
     }
 
     /// Applies a `stored` event (SPEC §6.3). Validates everything first: on any result but
@@ -492,6 +510,7 @@ impl KvIndex {
             prev: NIL,
             next,
             depth,
+            children: 0,
             tokens_hash,
             holders: Vec::new(),
         };
@@ -509,6 +528,7 @@ impl KvIndex {
             self.nodes[next as usize].prev = id;
         }
         self.nodes[parent as usize].first_child = id;
+        self.nodes[parent as usize].children += 1;
         self.children.insert((parent, tokens_hash), id);
         id
     }
@@ -527,6 +547,7 @@ impl KvIndex {
         if next != NIL {
             self.nodes[next as usize].prev = prev;
         }
+        self.nodes[parent as usize].children -= 1;
         self.children.remove(&(parent, tokens_hash));
         let n = &mut self.nodes[id as usize];
         n.holders = Vec::new();

@@ -8,10 +8,13 @@ import { createXXHash3, type IHasher } from 'hash-wasm';
 import {
   BlockSequence,
   ExternalBlockAssignments,
+  KvIndex,
   computeSequenceHashes,
   zipAssigned,
   zipAssignedPending,
 } from 'kvbm-sequence';
+import { PureRadixIndex } from './pure-radix';
+import { QUERY_BLOCKS, routerEvents, routerQuery } from './router-workload';
 import { PureAssignments, PureSequence, hashWasmXxh3, nodeRsXxh3, pureSequenceHashes, pureZip, type Hash64 } from './pure-ts';
 
 const BS = 16;
@@ -222,11 +225,39 @@ async function main(): Promise<void> {
     for (const o of [seq, g1, g2, g1Full]) o.free();
   }
 
+  // W7 router: ingest 1,000,064 (worker, block) entries over 64 workers; findMatches for an
+  // 8,192-block prompt on that index.
+  {
+    const events = routerEvents();
+    const entries = events.reduce((n, e) => n + (e.type === 'stored' ? e.blocks.length : 0), 0);
+    lib['w7-ingest'] = measure(entries, () => {
+      const index = new KvIndex();
+      index.applyEvents(events);
+      index.free();
+    }, 3, 4000);
+    pure['w7-ingest'] = measure(entries, () => {
+      const index = new PureRadixIndex();
+      for (const e of events) index.apply(e);
+    }, 3, 4000);
+    const index = new KvIndex();
+    index.applyEvents(events);
+    const pureIndex = new PureRadixIndex();
+    for (const e of events) pureIndex.apply(e);
+    const query = routerQuery();
+    const m = index.findMatches(query);
+    const pm = pureIndex.findMatches(query);
+    if (m.scores.length !== pm.size || m.scores[0]?.blocks !== Math.max(...pm.values())) throw new Error('W7: library and pure TS disagree');
+    console.error(`W7: index of ${index.size} entries, ${index.nodeCount} nodes, ${(index.memoryBytes / 2 ** 20).toFixed(0)} MiB (${(index.memoryBytes / index.size).toFixed(0)} B/entry); best score ${m.scores[0]?.blocks}/${QUERY_BLOCKS}, ${m.scores.length} workers scored`);
+    lib['w7-find-matches'] = measure(QUERY_BLOCKS, () => void index.findMatches(query));
+    pure['w7-find-matches'] = measure(QUERY_BLOCKS, () => void pureIndex.findMatches(query));
+    index.free();
+  }
+
   report(native, lib, pure);
 }
 
 // ---- output ----
-const UNIT: Record<string, string> = { w1: 'token', w2: 'token', w3: 'block', w4a: 'step', w4b: 'step', w5: 'entry', w6: 'call' };
+const UNIT: Record<string, string> = { w1: 'token', w2: 'token', w3: 'block', w4a: 'step', w4b: 'step', w5: 'entry', w6: 'call', w7: 'block' };
 
 function fmt(ns: number): string {
   if (ns >= 1e9) return `${(ns / 1e9).toFixed(2)} s`;

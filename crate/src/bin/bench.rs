@@ -6,6 +6,7 @@
 //! "units": n } }`, times per whole iteration.
 
 use indexmap::IndexMap;
+use kvbm_sequence::index::{KvIndex, StoredBlock, WorkerKey};
 use kvbm_sequence::{
     compute_sequence_hashes, zip_assigned, zip_assigned_pending, BlockSequence,
     ExternalBlockAssignments, SequenceHash,
@@ -165,6 +166,66 @@ fn decode_assign(tokens: &[u32], ids: &[u32], list: IdList) {
     keep(baseline.assigned.len() as u64);
 }
 
+const WORKERS: u64 = 64;
+const SEQ_BLOCKS: u64 = 7_813;
+const PREFIX_BLOCKS: u64 = 2_048;
+const CHUNK: u64 = 512;
+const QUERY_BLOCKS: usize = 8_192;
+
+/// SplitMix64's finaliser (the same as tests/bench/router-workload.ts).
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn sequence_hashes(w: u64, s: u64) -> Vec<u64> {
+    let group = (w + 3 * s) % 8;
+    (0..SEQ_BLOCKS)
+        .map(|p| {
+            if p < PREFIX_BLOCKS {
+                mix(group * 1_000_000 + p)
+            } else {
+                mix((w * 2 + s + 1) * 10_000_000 + p)
+            }
+        })
+        .collect()
+}
+
+type RouterEvent = (WorkerKey, Option<u64>, Vec<StoredBlock>);
+
+fn router_events() -> Vec<RouterEvent> {
+    let mut events = Vec::new();
+    for w in 0..WORKERS {
+        for s in 0..2 {
+            let local = sequence_hashes(w, s);
+            let (mut prev, mut parent) = (0u64, None);
+            for chunk in local.chunks(CHUNK as usize) {
+                let blocks: Vec<StoredBlock> = chunk
+                    .iter()
+                    .map(|&th| {
+                        prev = mix(prev ^ th);
+                        StoredBlock {
+                            block_hash: prev,
+                            tokens_hash: th,
+                        }
+                    })
+                    .collect();
+                events.push((WorkerKey { worker_id: w, dp_rank: 0 }, parent, blocks));
+                parent = Some(prev);
+            }
+        }
+    }
+    events
+}
+
+fn router_query() -> Vec<u64> {
+    let mut q = sequence_hashes(0, 0);
+    q.extend((SEQ_BLOCKS..QUERY_BLOCKS as u64).map(|p| mix(999_000_000 + p)));
+    q
+}
+
 fn main() {
     let mut results: BTreeMap<String, Stats> = BTreeMap::new();
     let budget = Duration::from_millis(1500);
@@ -302,6 +363,32 @@ fn main() {
             for id in &probes {
                 keep(g1_full.contains(*id) as u64);
             }
+        }),
+    );
+
+    // W7: the router index (see tests/bench/router-workload.ts, generated identically).
+    let events = router_events();
+    let entries: usize = events.iter().map(|(_, _, b)| b.len()).sum();
+    results.insert(
+        "w7-ingest".to_string(),
+        measure(entries, 3, Duration::from_millis(4000), || {
+            let mut index = KvIndex::new();
+            for (w, parent, blocks) in &events {
+                keep(index.apply_stored(*w, *parent, blocks).map_or(9, |r| r.index() as u64));
+            }
+            keep(index.size() as u64);
+        }),
+    );
+    let mut index = KvIndex::new();
+    for (w, parent, blocks) in &events {
+        index.apply_stored(*w, *parent, blocks).ok();
+    }
+    let query = router_query();
+    results.insert(
+        "w7-find-matches".to_string(),
+        measure(QUERY_BLOCKS, 10, budget, || {
+            let m = index.find_matches(&query, false);
+            keep(m.scores.len() as u64);
         }),
     );
 
