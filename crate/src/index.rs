@@ -359,7 +359,11 @@ impl KvIndex {
         if p.children > SCAN_CHILDREN {
             return self.children.get(&(parent, tokens_hash)).copied();
         }
-        let mut c = p.first_child;
+        self.scan_children(p.first_child, tokens_hash)
+    }
+
+    fn scan_children(&self, first: u32, tokens_hash: u64) -> Option<u32> {
+        let mut c = first;
         while c != NIL {
             let n = &self.nodes[c as usize];
             if n.tokens_hash == tokens_hash {
