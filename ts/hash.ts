@@ -121,6 +121,7 @@ export function computeSaltHash(salt?: string, lora?: string): bigint;
 export function computeSaltHash(first?: string | SaltOptions, second?: string): bigint {
   let salt: unknown = first;
   let lora: unknown = second;
+  if (Array.isArray(first)) throw new TypeError('salt must be a string, or the options { salt, lora }; got an Array');
   if (first !== null && typeof first === 'object') {
     if (second !== undefined) throw new TypeError('computeSaltHash takes ({ salt, lora }) or (salt, lora), not both');
     salt = first.salt;

@@ -56,12 +56,29 @@ describe('the packed package', () => {
     expect(out).toEqual({ hashes: expected, dst: [1002, 1003, 1004], text: '1' });
   });
 
+  it('kvbm-sequence/vllm decodes vLLM events in ESM and CJS, sharing the main entry', () => {
+    const payload = "[1, [['AllBlocksCleared']], 2]";
+    const esm = run(
+      'vllm.mjs',
+      `import { encode } from '@msgpack/msgpack';\nimport { decodeVllmBatch } from 'kvbm-sequence/vllm';\nimport { KvIndex } from 'kvbm-sequence';\n` +
+        `const b = decodeVllmBatch(encode(${payload}), { workerId: 1, blockSize: 16 });\nconst i = new KvIndex();\nconsole.log(JSON.stringify([b.dpRank, i.applyEvents(b.events).ok]));`,
+    );
+    expect(esm).toEqual([2, 1]);
+    const cjs = run(
+      'vllm.cjs',
+      `const { encode } = require('@msgpack/msgpack');\nconst { decodeVllmBatch } = require('kvbm-sequence/vllm');\n` +
+        `const b = decodeVllmBatch(encode(${payload}), { workerId: 1, blockSize: 16 });\nconsole.log(JSON.stringify([b.dpRank, b.events.length]));`,
+    );
+    expect(cjs).toEqual([2, 1]);
+  });
+
   it('ships its types, and strict TypeScript code type-checks against them', () => {
     const files = readdirSync(join(fixture, 'node_modules', 'kvbm-sequence', 'dist'));
-    expect(files.sort()).toEqual(['browser.js', 'index.cjs', 'index.d.ts', 'index.js']);
+    expect(files.sort()).toEqual(['browser.js', 'index.cjs', 'index.d.ts', 'index.js', 'vllm.cjs', 'vllm.d.ts', 'vllm.js']);
     writeFileSync(
       join(fixture, 'typed.ts'),
-      `import { BlockSequence, ExternalBlockAssignments, SequenceHash, BlockSequenceError, zipAssignedPending, computeSequenceHashes, type Plan } from 'kvbm-sequence';
+      `import { BlockSequence, ExternalBlockAssignments, SequenceHash, BlockSequenceError, KvIndex, zipAssignedPending, computeSequenceHashes, type EventResult, type Plan } from 'kvbm-sequence';
+       import { decodeVllmBatch, type VllmBatch } from 'kvbm-sequence/vllm';
        const hashes: BigUint64Array = computeSequenceHashes([1, 2, 3, 4], 4, 1337n);
        using seq = new BlockSequence(new Uint32Array([1, 2, 3, 4]), 4);
        using a = new ExternalBlockAssignments(0);
@@ -70,7 +87,11 @@ describe('the packed package', () => {
        const pair: [number, SequenceHash] | undefined = a.getAssigned(0);
        const plan: Plan = zipAssignedPending(a, a);
        const kind: string | undefined = new BlockSequenceError('DuplicateBlockId', 'x', { blockId: 1 }).kind;
-       export const all = [hashes, added, range, pair?.[1].position, plan.positions, kind];
+       const index = new KvIndex();
+       const r: EventResult = index.applyEvent({ type: 'stored', workerId: 1n, blocks: [{ blockHash: 1n, tokensHash: 2n }] });
+       const best: bigint | undefined = index.findMatches([2n]).scores[0]?.workerId;
+       const batch: VllmBatch = decodeVllmBatch(new Uint8Array(0).subarray(0, 0), { workerId: 1, blockSize: 16 });
+       export const all = [hashes, added, range, pair?.[1].position, plan.positions, kind, r, best, batch];
       `,
     );
     writeFileSync(
