@@ -1,17 +1,17 @@
 //! The router exports never panic: random calls with random handles and event streams that are
 //! mostly well formed (so the index really changes) and sometimes cut short or nonsense.
 
+mod common;
+
+use common::Rng;
 use kvbm_sequence::abi::*;
 
-struct Rng(u64);
+trait Small {
+    fn small(&mut self) -> u32;
+}
 
-impl Rng {
-    fn next(&mut self) -> u32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as u32
-    }
+impl Small for Rng {
+    /// A value of a small world (worker ids, hashes), so that events meet each other.
     fn small(&mut self) -> u32 {
         self.next() % 5
     }

@@ -1,18 +1,10 @@
 //! The router index under random events: its structural invariants hold after every step, and
 //! a dump always rebuilds an index with the same answers.
 
+mod common;
+
+use common::Rng;
 use kvbm_sequence::index::{KvIndex, StoredBlock, WorkerKey};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32
-    }
-}
 
 fn path_hash(path: &[u64]) -> u64 {
     path.iter().fold(0xcbf2_9ce4_8422_2325, |h, &x| (h ^ x).wrapping_mul(0x100_0000_01b3))
@@ -24,20 +16,20 @@ fn invariants_hold_under_random_events() {
     let mut idx = KvIndex::new();
     for step in 0..20_000 {
         let worker = WorkerKey {
-            worker_id: r.next() % 6,
-            dp_rank: (r.next() % 2) as u32,
+            worker_id: u64::from(r.next() % 6),
+            dp_rank: r.next() % 2,
         };
-        match r.next() % 10 {
+        match u64::from(r.next() % 10) {
             0..=5 => {
-                let prefix: Vec<u64> = (0..r.next() % 3).map(|_| 1 + r.next() % 3).collect();
-                let rest: Vec<u64> = (0..1 + r.next() % 4).map(|_| 1 + r.next() % 3).collect();
+                let prefix: Vec<u64> = (0..u64::from(r.next() % 3)).map(|_| 1 + u64::from(r.next() % 3)).collect();
+                let rest: Vec<u64> = (0..1 + u64::from(r.next() % 4)).map(|_| 1 + u64::from(r.next() % 3)).collect();
                 let parent = if prefix.is_empty() { None } else { Some(path_hash(&prefix)) };
                 let blocks: Vec<StoredBlock> = (0..rest.len())
                     .map(|i| {
                         let mut p = prefix.clone();
                         p.extend_from_slice(&rest[..=i]);
                         StoredBlock {
-                            block_hash: if r.next() % 12 == 0 { r.next() % 4 } else { path_hash(&p) },
+                            block_hash: if u64::from(r.next() % 12) == 0 { u64::from(r.next() % 4) } else { path_hash(&p) },
                             tokens_hash: rest[i],
                         }
                     })
@@ -45,9 +37,9 @@ fn invariants_hold_under_random_events() {
                 idx.apply_stored(worker, parent, &blocks).unwrap();
             }
             6 | 7 => {
-                let hashes: Vec<u64> = (0..r.next() % 3)
+                let hashes: Vec<u64> = (0..u64::from(r.next() % 3))
                     .map(|_| {
-                        let p: Vec<u64> = (0..1 + r.next() % 3).map(|_| 1 + r.next() % 3).collect();
+                        let p: Vec<u64> = (0..1 + u64::from(r.next() % 3)).map(|_| 1 + u64::from(r.next() % 3)).collect();
                         path_hash(&p)
                     })
                     .collect();

@@ -2,9 +2,9 @@
 // events on 1–8 workers — out of order, duplicated, unknown parents and blocks, removal storms,
 // conflicting hashes — compared after every step.
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
 import { KvIndex, type KvEvent } from 'kvbm-sequence';
-import { prepareXxh3, xxh3 } from '../support/oracle-xxh3';
+import { chainOf, prepareXxh3 } from '../support/oracle-xxh3';
 import { IndexModel, type ModelEvent } from '../model/kv-index';
 
 const seed = process.env.FC_SEED === 'random' ? undefined : Number(process.env.FC_SEED ?? 20261125);
@@ -74,6 +74,8 @@ function compare(index: KvIndex, model: IndexModel, queries: bigint[][], step: s
 }
 
 describe('differential: KvIndex = reference model', () => {
+  beforeAll(() => prepareXxh3(1337n));
+
   it('random event programs on 1–8 workers agree after every step', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 40 }), fc.array(queryArb, { minLength: 1, maxLength: 4 }), (ops, queries) => {
@@ -153,20 +155,3 @@ describe('differential: KvIndex = reference model', () => {
   });
 });
 
-// The chain of SPEC §1 over given local hashes, from the independent XXH3.
-await prepareXxh3(1337n);
-function chainOf(local: bigint[]): bigint[] {
-  const out: bigint[] = [];
-  for (const h of local) {
-    if (out.length === 0) {
-      out.push(h);
-      continue;
-    }
-    const b = new Uint8Array(16);
-    const v = new DataView(b.buffer);
-    v.setBigUint64(0, out[out.length - 1] as bigint, true);
-    v.setBigUint64(8, h, true);
-    out.push(xxh3(b, 1337n));
-  }
-  return out;
-}

@@ -2,28 +2,13 @@
 // over the byte layout the SPEC gives.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { computeBlockHashes, computeSaltHash, computeSequenceHashes } from 'kvbm-sequence';
-import { prepareXxh3, xxh3 } from '../support/oracle-xxh3';
+import { chainOf, prepareXxh3, xxh3 } from '../support/oracle-xxh3';
 
 function bytesOf(tokens: number[], mm: bigint[] = []): Uint8Array {
   const out = new Uint8Array(tokens.length * 4 + mm.length * 8);
   const view = new DataView(out.buffer);
   tokens.forEach((t, i) => view.setUint32(i * 4, t, true));
   [...mm].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).forEach((h, i) => view.setBigUint64(tokens.length * 4 + i * 8, h, true));
-  return out;
-}
-
-function chain(local: bigint[]): bigint[] {
-  const out: bigint[] = [];
-  for (const h of local) {
-    if (out.length === 0) out.push(h);
-    else {
-      const b = new Uint8Array(16);
-      const v = new DataView(b.buffer);
-      v.setBigUint64(0, out[out.length - 1] as bigint, true);
-      v.setBigUint64(8, h, true);
-      out.push(xxh3(b, 1337n));
-    }
-  }
   return out;
 }
 
@@ -81,7 +66,7 @@ describe('router hashes (LocalBlockHash)', () => {
   it('chain with options exactly as Dynamo chains local hashes', () => {
     const opts = { eagle: true, mmHashes: [[7n]] };
     const local = [...computeBlockHashes(tokens, 8, 1337n, opts)];
-    expect([...computeSequenceHashes(tokens, 8, 1337n, opts)]).toEqual(chain(local));
+    expect([...computeSequenceHashes(tokens, 8, 1337n, opts)]).toEqual(chainOf(local));
   });
 
   it('reject block size 0 and malformed options with clear errors', () => {

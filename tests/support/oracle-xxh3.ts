@@ -21,3 +21,23 @@ export function xxh3(bytes: Uint8Array, seed: bigint): bigint {
   hasher.update(bytes);
   return BigInt(`0x${hasher.digest('hex')}`);
 }
+
+/**
+ * The SPEC §1 chain over given hashes: the first as it is, then
+ * `xxh3(LE64(previous) ‖ LE64(hash), 1337)`. Needs seed 1337 prepared.
+ */
+export function chainOf(hashes: bigint[]): bigint[] {
+  const out: bigint[] = [];
+  for (const h of hashes) {
+    if (out.length === 0) {
+      out.push(h);
+      continue;
+    }
+    const b = new Uint8Array(16);
+    const v = new DataView(b.buffer);
+    v.setBigUint64(0, out[out.length - 1] as bigint, true);
+    v.setBigUint64(8, h, true);
+    out.push(xxh3(b, 1337n));
+  }
+  return out;
+}

@@ -74,6 +74,22 @@ fn parse_events(words: &[u32]) -> Result<Vec<Event>, Failure> {
     Ok(events)
 }
 
+/// The 64-bit hashes of `words`, (low, high) pairs.
+fn hashes_in(words: &[u32]) -> Result<Vec<u64>, Failure> {
+    let mut hashes = Vec::new();
+    crate::errors::try_reserve(&mut hashes, words.len() / 2)?;
+    hashes.extend(words.chunks_exact(2).map(|c| join(c[0], c[1])));
+    Ok(hashes)
+}
+
+/// A time passed by the caller: any number but NaN.
+fn time(now: f64) -> Result<f64, Failure> {
+    if now.is_nan() {
+        return Err(Failure::InvalidArgument("now must be a number".to_string()));
+    }
+    Ok(now)
+}
+
 /// New index: `approximate` 0 (fed by events) or 1 (approximate mode with time-to-live `ttl`).
 /// Handle in `ret[0..2]`.
 #[no_mangle]
@@ -146,10 +162,7 @@ pub extern "C" fn kv_index_find(
         if !now.is_nan() {
             idx.advance(now);
         }
-        let mut query = Vec::new();
-        crate::errors::try_reserve(&mut query, words.len() / 2)?;
-        query.extend(words.chunks_exact(2).map(|c| join(c[0], c[1])));
-        let m = idx.find_matches(&query, early_exit != 0);
+        let m = idx.find_matches(&hashes_in(words)?, early_exit != 0);
         let n = m.scores.len() * 5 + m.frequencies.len();
         let words = m
             .scores
@@ -189,14 +202,9 @@ pub extern "C" fn kv_index_record(
             table,
             reply,
         } = st;
-        if now.is_nan() {
-            return Err(Failure::InvalidArgument("now must be a number".to_string()));
-        }
-        let words = input_words(input, len)?;
+        let now = time(now)?;
+        let hashes = hashes_in(input_words(input, len)?)?;
         let idx = table.index(index, generation)?;
-        let mut hashes = Vec::new();
-        crate::errors::try_reserve(&mut hashes, words.len() / 2)?;
-        hashes.extend(words.chunks_exact(2).map(|c| join(c[0], c[1])));
         let worker = WorkerKey {
             worker_id: join(id_lo, id_hi),
             dp_rank,
@@ -210,10 +218,7 @@ pub extern "C" fn kv_index_record(
 #[no_mangle]
 pub extern "C" fn kv_index_advance(index: u32, generation: u32, now: f64) -> i32 {
     run(|st| {
-        if now.is_nan() {
-            return Err(Failure::InvalidArgument("now must be a number".to_string()));
-        }
-        st.table.index(index, generation)?.advance(now);
+        st.table.index(index, generation)?.advance(time(now)?);
         Ok(())
     })
 }
