@@ -848,7 +848,10 @@ impl KvIndex {
             for h in &n.holders {
                 entries += 1;
                 if n.parent != ROOT && self.nodes[n.parent as usize].holder(h.worker).is_none() {
-                    return Err(format!("node {}: worker {} misses the parent", id, h.worker));
+                    return Err(format!(
+                        "node {}: worker {} misses the parent",
+                        id, h.worker
+                    ));
                 }
                 let w = self.worker(h.worker);
                 if w.lookup.get(&h.block_hash) != Some(&(id as u32)) {
@@ -860,7 +863,10 @@ impl KvIndex {
             }
         }
         if entries != self.entries {
-            return Err(format!("{} entries counted, {} held", self.entries, entries));
+            return Err(format!(
+                "{} entries counted, {} held",
+                self.entries, entries
+            ));
         }
         let looked_up: usize = self.workers.iter().flatten().map(|w| w.lookup.len()).sum();
         if looked_up != entries {
@@ -906,8 +912,14 @@ mod tests {
     #[test]
     fn stored_paths_are_matched_from_the_root() {
         let mut idx = KvIndex::new();
-        assert_eq!(idx.apply_stored(w(0), None, &blocks(&[1, 2, 3])).unwrap(), EventResult::Ok);
-        assert_eq!(idx.apply_stored(w(1), None, &blocks(&[1, 4, 5])).unwrap(), EventResult::Ok);
+        assert_eq!(
+            idx.apply_stored(w(0), None, &blocks(&[1, 2, 3])).unwrap(),
+            EventResult::Ok
+        );
+        assert_eq!(
+            idx.apply_stored(w(1), None, &blocks(&[1, 4, 5])).unwrap(),
+            EventResult::Ok
+        );
         let m = idx.find_matches(&[1, 2, 3], false);
         assert_eq!(score_of(&m, 0), Some(3));
         assert_eq!(score_of(&m, 1), Some(1));
@@ -973,7 +985,10 @@ mod tests {
     fn removing_unknown_hashes_applies_the_rest() {
         let mut idx = KvIndex::new();
         idx.apply_stored(w(0), None, &blocks(&[1, 2])).unwrap();
-        assert_eq!(idx.apply_removed(w(0), &[999, 200]), EventResult::BlockNotFound);
+        assert_eq!(
+            idx.apply_removed(w(0), &[999, 200]),
+            EventResult::BlockNotFound
+        );
         assert_eq!(idx.size(), 1);
     }
 

@@ -359,7 +359,17 @@ mod tests {
     #[test]
     fn cbor_heads_are_shortest() {
         let mut out = Vec::new();
-        for v in [0u64, 23, 24, 255, 256, 65535, 65536, u64::from(u32::MAX), 1 << 32] {
+        for v in [
+            0u64,
+            23,
+            24,
+            255,
+            256,
+            65535,
+            65536,
+            u64::from(u32::MAX),
+            1 << 32,
+        ] {
             cbor_head(&mut out, 0, v);
         }
         assert_eq!(

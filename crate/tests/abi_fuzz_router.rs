@@ -61,28 +61,51 @@ fn random_router_calls_return_a_status() {
         };
         let status = match r.next() % 14 {
             0 => {
-                let s = kv_index_new(r.next() % 2, [10.0, f64::NAN, -1.0, f64::INFINITY][(r.next() % 4) as usize]);
+                let s = kv_index_new(
+                    r.next() % 2,
+                    [10.0, f64::NAN, -1.0, f64::INFINITY][(r.next() % 4) as usize],
+                );
                 if s == code::OK {
                     let ret = ret_words();
                     handles.push((ret[0], ret[1]));
                 }
                 s
             }
-            1 | 2 | 3 => {
+            1..=3 => {
                 let w = events(&mut r);
                 set_input(&w);
-                let len = if r.next() % 8 == 0 { r.next() } else { w.len() as u32 };
+                let len = if r.next() % 8 == 0 {
+                    r.next()
+                } else {
+                    w.len() as u32
+                };
                 kv_index_apply(h, g, len)
             }
             4 => {
-                let q: Vec<u32> = (0..2 * (r.next() % 6)).map(|i| if i % 2 == 0 { r.small() } else { 0 }).collect();
+                let q: Vec<u32> = (0..2 * (r.next() % 6))
+                    .map(|i| if i % 2 == 0 { r.small() } else { 0 })
+                    .collect();
                 set_input(&q);
-                kv_index_find(h, g, q.len() as u32, r.next() % 2, [f64::NAN, 5.0, 1e9][(r.next() % 3) as usize])
+                kv_index_find(
+                    h,
+                    g,
+                    q.len() as u32,
+                    r.next() % 2,
+                    [f64::NAN, 5.0, 1e9][(r.next() % 3) as usize],
+                )
             }
             5 => {
                 let q: Vec<u32> = (0..2 * (r.next() % 6)).map(|_| r.small()).collect();
                 set_input(&q);
-                kv_index_record(h, g, r.small(), 0, 0, q.len() as u32, f64::from(r.next() % 100))
+                kv_index_record(
+                    h,
+                    g,
+                    r.small(),
+                    0,
+                    0,
+                    q.len() as u32,
+                    f64::from(r.next() % 100),
+                )
             }
             6 => kv_index_advance(h, g, f64::from(r.next() % 200)),
             7 => kv_index_remove_worker(h, g, r.small(), 0),
@@ -106,7 +129,15 @@ fn random_router_calls_return_a_status() {
                 set_input(&w);
                 let len = w.len() as u32;
                 let tokens = if len == 0 { 0 } else { r.next() % len };
-                kv_router_hashes(tokens, r.next() % 5, r.next(), r.next(), r.next() % 2, len - tokens, r.next() % 2)
+                kv_router_hashes(
+                    tokens,
+                    r.next() % 5,
+                    r.next(),
+                    r.next(),
+                    r.next() % 2,
+                    len - tokens,
+                    r.next() % 2,
+                )
             }
             13 if r.next() % 4 == 0 => {
                 // Another kind of object, whose handle the router exports must refuse.
@@ -124,8 +155,18 @@ fn random_router_calls_return_a_status() {
         statuses[(status as usize).min(15)] += 1;
     }
     assert!(statuses[code::OK as usize] > 10_000, "{:?}", statuses);
-    for status in [code::INVALID_HANDLE, code::WRONG_HANDLE_KIND, code::INVALID_ARGUMENT, code::INVALID_BLOCK_SIZE] {
-        assert!(statuses[status as usize] > 0, "status {} never seen: {:?}", status, statuses);
+    for status in [
+        code::INVALID_HANDLE,
+        code::WRONG_HANDLE_KIND,
+        code::INVALID_ARGUMENT,
+        code::INVALID_BLOCK_SIZE,
+    ] {
+        assert!(
+            statuses[status as usize] > 0,
+            "status {} never seen: {:?}",
+            status,
+            statuses
+        );
     }
     for (h, g) in handles {
         kv_free(h, g);

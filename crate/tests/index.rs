@@ -7,7 +7,9 @@ use common::Rng;
 use kvbm_sequence::index::{KvIndex, StoredBlock, WorkerKey};
 
 fn path_hash(path: &[u64]) -> u64 {
-    path.iter().fold(0xcbf2_9ce4_8422_2325, |h, &x| (h ^ x).wrapping_mul(0x100_0000_01b3))
+    path.iter().fold(0xcbf2_9ce4_8422_2325, |h, &x| {
+        (h ^ x).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 #[test]
@@ -21,15 +23,27 @@ fn invariants_hold_under_random_events() {
         };
         match u64::from(r.next() % 10) {
             0..=5 => {
-                let prefix: Vec<u64> = (0..u64::from(r.next() % 3)).map(|_| 1 + u64::from(r.next() % 3)).collect();
-                let rest: Vec<u64> = (0..1 + u64::from(r.next() % 4)).map(|_| 1 + u64::from(r.next() % 3)).collect();
-                let parent = if prefix.is_empty() { None } else { Some(path_hash(&prefix)) };
+                let prefix: Vec<u64> = (0..u64::from(r.next() % 3))
+                    .map(|_| 1 + u64::from(r.next() % 3))
+                    .collect();
+                let rest: Vec<u64> = (0..1 + u64::from(r.next() % 4))
+                    .map(|_| 1 + u64::from(r.next() % 3))
+                    .collect();
+                let parent = if prefix.is_empty() {
+                    None
+                } else {
+                    Some(path_hash(&prefix))
+                };
                 let blocks: Vec<StoredBlock> = (0..rest.len())
                     .map(|i| {
                         let mut p = prefix.clone();
                         p.extend_from_slice(&rest[..=i]);
                         StoredBlock {
-                            block_hash: if u64::from(r.next() % 12) == 0 { u64::from(r.next() % 4) } else { path_hash(&p) },
+                            block_hash: if u64::from(r.next() % 12) == 0 {
+                                u64::from(r.next() % 4)
+                            } else {
+                                path_hash(&p)
+                            },
                             tokens_hash: rest[i],
                         }
                     })
@@ -39,7 +53,9 @@ fn invariants_hold_under_random_events() {
             6 | 7 => {
                 let hashes: Vec<u64> = (0..u64::from(r.next() % 3))
                     .map(|_| {
-                        let p: Vec<u64> = (0..1 + u64::from(r.next() % 3)).map(|_| 1 + u64::from(r.next() % 3)).collect();
+                        let p: Vec<u64> = (0..1 + u64::from(r.next() % 3))
+                            .map(|_| 1 + u64::from(r.next() % 3))
+                            .collect();
                         path_hash(&p)
                     })
                     .collect();

@@ -48,10 +48,24 @@ fn parse_events(words: &[u32]) -> Result<Vec<Event>, Failure> {
         };
         let event = match head[0] {
             0 => {
-                let h = take(words, &mut at, 4, "a stored event needs its parent and count")?;
-                let parent = if h[0] != 0 { Some(join(h[1], h[2])) } else { None };
+                let h = take(
+                    words,
+                    &mut at,
+                    4,
+                    "a stored event needs its parent and count",
+                )?;
+                let parent = if h[0] != 0 {
+                    Some(join(h[1], h[2]))
+                } else {
+                    None
+                };
                 let n = h[3] as usize;
-                let body = take(words, &mut at, n.saturating_mul(4), "stored blocks are cut short")?;
+                let body = take(
+                    words,
+                    &mut at,
+                    n.saturating_mul(4),
+                    "stored blocks are cut short",
+                )?;
                 let blocks = body
                     .chunks_exact(4)
                     .map(|c| StoredBlock {
@@ -63,8 +77,16 @@ fn parse_events(words: &[u32]) -> Result<Vec<Event>, Failure> {
             }
             1 => {
                 let n = take(words, &mut at, 1, "a removed event needs a count")?[0] as usize;
-                let body = take(words, &mut at, n.saturating_mul(2), "removed hashes are cut short")?;
-                Event::Removed(worker, body.chunks_exact(2).map(|c| join(c[0], c[1])).collect())
+                let body = take(
+                    words,
+                    &mut at,
+                    n.saturating_mul(2),
+                    "removed hashes are cut short",
+                )?;
+                Event::Removed(
+                    worker,
+                    body.chunks_exact(2).map(|c| join(c[0], c[1])).collect(),
+                )
             }
             2 => Event::Cleared(worker),
             k => return Err(malformed(at - 4, &format!("unknown event kind {}", k))),
@@ -227,7 +249,9 @@ pub extern "C" fn kv_index_advance(index: u32, generation: u32, now: f64) -> i32
 #[no_mangle]
 pub extern "C" fn kv_index_remove_worker(index: u32, generation: u32, lo: u32, hi: u32) -> i32 {
     run(|st| {
-        st.table.index(index, generation)?.remove_worker(join(lo, hi));
+        st.table
+            .index(index, generation)?
+            .remove_worker(join(lo, hi));
         Ok(())
     })
 }
@@ -319,14 +343,20 @@ pub extern "C" fn kv_index_load(index: u32, generation: u32, count: u32) -> i32 
         for c in words.chunks_exact(DUMP_WORDS) {
             let expires = f64::from_bits(join(c[10], c[11]));
             if expires.is_nan() {
-                return Err(Failure::InvalidArgument("an entry's expiry is NaN".to_string()));
+                return Err(Failure::InvalidArgument(
+                    "an entry's expiry is NaN".to_string(),
+                ));
             }
             entries.push(DumpEntry {
                 worker: WorkerKey {
                     worker_id: join(c[0], c[1]),
                     dp_rank: c[2],
                 },
-                parent_hash: if c[3] != 0 { Some(join(c[4], c[5])) } else { None },
+                parent_hash: if c[3] != 0 {
+                    Some(join(c[4], c[5]))
+                } else {
+                    None
+                },
                 block: StoredBlock {
                     block_hash: join(c[6], c[7]),
                     tokens_hash: join(c[8], c[9]),

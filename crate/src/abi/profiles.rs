@@ -17,7 +17,9 @@ fn parse_extra(words: &[u32]) -> Result<Vec<Option<Vec<ExtraKey>>>, Failure> {
     let mut out = Vec::new();
     let mut at = 0;
     let next = |at: &mut usize| -> Result<u32, Failure> {
-        let w = *words.get(*at).ok_or_else(|| bad("extra keys are cut short"))?;
+        let w = *words
+            .get(*at)
+            .ok_or_else(|| bad("extra keys are cut short"))?;
         *at += 1;
         Ok(w)
     };

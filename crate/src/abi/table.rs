@@ -3,8 +3,8 @@
 
 use super::Failure;
 use crate::assignments::ExternalBlockAssignments;
-use crate::index::KvIndex;
 use crate::errors::try_reserve;
+use crate::index::KvIndex;
 use crate::sequence::BlockSequence;
 
 /// An object behind a handle.

@@ -212,7 +212,14 @@ fn router_events() -> Vec<RouterEvent> {
                         }
                     })
                     .collect();
-                events.push((WorkerKey { worker_id: w, dp_rank: 0 }, parent, blocks));
+                events.push((
+                    WorkerKey {
+                        worker_id: w,
+                        dp_rank: 0,
+                    },
+                    parent,
+                    blocks,
+                ));
                 parent = Some(prev);
             }
         }
@@ -374,7 +381,11 @@ fn main() {
         measure(entries, 3, Duration::from_millis(4000), || {
             let mut index = KvIndex::new();
             for (w, parent, blocks) in &events {
-                keep(index.apply_stored(*w, *parent, blocks).map_or(9, |r| r.index() as u64));
+                keep(
+                    index
+                        .apply_stored(*w, *parent, blocks)
+                        .map_or(9, |r| r.index() as u64),
+                );
             }
             keep(index.size() as u64);
         }),
