@@ -89,6 +89,47 @@ pub enum BlockSequenceError {
         /// The rejected raw value.
         raw: u128,
     },
+    /// A pool cannot supply `requested` blocks: only `available` are free or evictable.
+    PoolExhausted {
+        /// Blocks asked for.
+        requested: usize,
+        /// Free plus inactive blocks.
+        available: usize,
+    },
+    /// A block id the pool does not own.
+    UnknownBlockId {
+        /// The id.
+        block_id: u32,
+    },
+    /// A block id in a state the operation does not take (releasing a free block, registering
+    /// an inactive or registered one).
+    InvalidBlockState {
+        /// The id.
+        block_id: u32,
+        /// Its state: "free", "active", "inactive" or "registered".
+        state: &'static str,
+        /// What was asked: "release", "register".
+        operation: &'static str,
+    },
+    /// Blocks from a sequence of another block size or salt than the one the record or pool is
+    /// bound to.
+    BindingMismatch {
+        /// The bound block size.
+        expected_block_size: usize,
+        /// The bound salt.
+        expected_salt_hash: u64,
+        /// The block size given.
+        block_size: usize,
+        /// The salt given.
+        salt_hash: u64,
+    },
+    /// Two lists that must have the same length do not.
+    LengthMismatch {
+        /// Ids given.
+        ids: usize,
+        /// Blocks given.
+        blocks: usize,
+    },
 }
 
 impl fmt::Display for BlockSequenceError {
@@ -136,6 +177,37 @@ impl fmt::Display for BlockSequenceError {
                 f,
                 "invalid lineage hash 0x{:032x}: its mode bits are not the canonical mode of its position",
                 raw
+            ),
+            BlockSequenceError::PoolExhausted {
+                requested,
+                available,
+            } => write!(
+                f,
+                "pool exhausted: {} blocks requested, {} free or evictable",
+                requested, available
+            ),
+            BlockSequenceError::UnknownBlockId { block_id } => {
+                write!(f, "unknown block_id {}: not a block of this pool", block_id)
+            }
+            BlockSequenceError::InvalidBlockState {
+                block_id,
+                state,
+                operation,
+            } => write!(f, "cannot {} block_id {}: it is {}", operation, block_id, state),
+            BlockSequenceError::BindingMismatch {
+                expected_block_size,
+                expected_salt_hash,
+                block_size,
+                salt_hash,
+            } => write!(
+                f,
+                "binding mismatch: bound to block size {} and salt {}, got blocks of block size {} and salt {}",
+                expected_block_size, expected_salt_hash, block_size, salt_hash
+            ),
+            BlockSequenceError::LengthMismatch { ids, blocks } => write!(
+                f,
+                "length mismatch: {} block ids for {} blocks",
+                ids, blocks
             ),
         }
     }

@@ -43,9 +43,15 @@ impl Hasher for KeyHasher {
     fn write_u64(&mut self, v: u64) {
         self.0 = (self.0.rotate_left(29) ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
+
+    fn write_u128(&mut self, v: u128) {
+        self.write_u64(v as u64);
+        self.write_u64((v >> 64) as u64);
+    }
 }
 
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
+/// A hash map keyed by hashes or ids, with [`KeyHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
 
 const ROOT: u32 = 0;
 const NIL: u32 = u32::MAX;

@@ -18,6 +18,7 @@ pub mod hash;
 pub mod index;
 pub mod lineage;
 pub mod plan;
+pub mod pool;
 pub mod profiles;
 pub mod router_hash;
 pub mod sequence;

@@ -75,6 +75,17 @@ pub mod code {
     pub const INVALID_ARGUMENT: i32 = 11;
     /// The module's state is in use (a re-entrant call; cannot happen from the facade).
     pub const BUSY: i32 = 12;
+    /// `PoolExhausted`: requested, available.
+    pub const POOL_EXHAUSTED: i32 = 13;
+    /// `UnknownBlockId`: block_id.
+    pub const UNKNOWN_BLOCK_ID: i32 = 14;
+    /// `InvalidBlockState`: block_id, state (0 free, 1 active, 2 inactive, 3 registered),
+    /// operation (0 release, 1 register).
+    pub const INVALID_BLOCK_STATE: i32 = 15;
+    /// `BindingMismatch`: expected block size, expected salt (lo, hi), block size, salt (lo, hi).
+    pub const BINDING_MISMATCH: i32 = 16;
+    /// `LengthMismatch`: ids, blocks.
+    pub const LENGTH_MISMATCH: i32 = 17;
 }
 
 /// Why an export failed.

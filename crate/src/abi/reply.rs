@@ -221,6 +221,52 @@ impl Reply {
                 self.ret[0] = requested as u32;
                 code::OUT_OF_MEMORY
             }
+            BlockSequenceError::PoolExhausted {
+                requested,
+                available,
+            } => {
+                self.ret[..2].copy_from_slice(&[requested as u32, available as u32]);
+                code::POOL_EXHAUSTED
+            }
+            BlockSequenceError::UnknownBlockId { block_id } => {
+                self.ret[0] = block_id;
+                code::UNKNOWN_BLOCK_ID
+            }
+            BlockSequenceError::InvalidBlockState {
+                block_id,
+                state,
+                operation,
+            } => {
+                let state = match state {
+                    "free" => 0,
+                    "active" => 1,
+                    "inactive" => 2,
+                    _ => 3,
+                };
+                let operation = u32::from(operation != "release");
+                self.ret[..3].copy_from_slice(&[block_id, state, operation]);
+                code::INVALID_BLOCK_STATE
+            }
+            BlockSequenceError::BindingMismatch {
+                expected_block_size,
+                expected_salt_hash,
+                block_size,
+                salt_hash,
+            } => {
+                self.ret[..6].copy_from_slice(&[
+                    expected_block_size as u32,
+                    expected_salt_hash as u32,
+                    (expected_salt_hash >> 32) as u32,
+                    block_size as u32,
+                    salt_hash as u32,
+                    (salt_hash >> 32) as u32,
+                ]);
+                code::BINDING_MISMATCH
+            }
+            BlockSequenceError::LengthMismatch { ids, blocks } => {
+                self.ret[..2].copy_from_slice(&[ids as u32, blocks as u32]);
+                code::LENGTH_MISMATCH
+            }
             BlockSequenceError::InvalidLineageHash { raw } => {
                 self.ret[..4]
                     .copy_from_slice(&words_of(SequenceHash::from_raw(raw).unwrap_or_default()));
