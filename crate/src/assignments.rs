@@ -2,7 +2,7 @@
 
 use crate::errors::{BlockSequenceError, Result};
 use crate::lineage::SequenceHash;
-use crate::sequence::Block;
+use crate::sequence::{Block, BlockSequence};
 use crate::store::{BlockId, BlockStore, Refusal};
 use std::ops::Range;
 
@@ -12,6 +12,9 @@ use std::ops::Range;
 pub struct ExternalBlockAssignments {
     offset: u64,
     store: BlockStore,
+    /// The block size and salt of the first sequence staged from (see
+    /// [`ExternalBlockAssignments::stage_from`]).
+    binding: Option<(usize, u64)>,
 }
 
 impl ExternalBlockAssignments {
@@ -20,6 +23,7 @@ impl ExternalBlockAssignments {
         ExternalBlockAssignments {
             offset,
             store: BlockStore::new(),
+            binding: None,
         }
     }
 
@@ -221,9 +225,109 @@ impl ExternalBlockAssignments {
         self.store.take_staged()
     }
 
-    /// Empties all three collections; the offset stays.
+    /// Empties all three collections; the offset (and the binding) stays.
     pub fn clear(&mut self) {
         self.store.clear();
+    }
+
+    /// The block size and salt this record is bound to, once it has staged from a sequence.
+    pub fn binding(&self) -> Option<(usize, u64)> {
+        self.binding
+    }
+
+    /// Binds the record to a block size and salt (as staging from a sequence does); a restored
+    /// record uses it. Fails with `BindingMismatch` where it is bound to others.
+    pub fn bind(&mut self, block_size: usize, salt_hash: u64) -> Result<()> {
+        match self.binding {
+            Some((b, s)) if (b, s) != (block_size, salt_hash) => {
+                Err(BlockSequenceError::BindingMismatch {
+                    expected_block_size: b,
+                    expected_salt_hash: s,
+                    block_size,
+                    salt_hash,
+                })
+            }
+            _ => {
+                self.binding = Some((block_size, salt_hash));
+                Ok(())
+            }
+        }
+    }
+
+    /// Stages (and with `commit`, commits) from blocks `range` of `seq`, as
+    /// [`stage_pending`](Self::stage_pending) does from a slice; the first sequence staged from
+    /// binds the record to its block size and salt, and a sequence with others is refused with
+    /// `BindingMismatch`. Nothing changes on error.
+    pub fn stage_from(
+        &mut self,
+        seq: &BlockSequence,
+        range: Range<usize>,
+        commit: bool,
+    ) -> Result<Range<usize>> {
+        let wanted = (seq.block_size(), seq.salt_hash());
+        if let Some((b, s)) = self.binding {
+            if (b, s) != wanted {
+                return Err(BlockSequenceError::BindingMismatch {
+                    expected_block_size: b,
+                    expected_salt_hash: s,
+                    block_size: wanted.0,
+                    salt_hash: wanted.1,
+                });
+            }
+        }
+        let blocks = seq.blocks().get(range).unwrap_or(&[]);
+        let out = if commit {
+            self.assign_pending(blocks)?
+        } else {
+            self.stage_pending(blocks)?
+        };
+        self.binding = Some(wanted);
+        Ok(out)
+    }
+
+    /// Drops the assigned and staged blocks at positions `>= position` (the rollback of a
+    /// truncated sequence, a preemption, rejected speculative tokens) and returns them in
+    /// position order; the unassigned queue stays, in order, and will land at the new
+    /// `next_position`. Nothing changes where the returned list cannot be allocated.
+    pub fn truncate_from(&mut self, position: u64) -> Result<Vec<(BlockId, SequenceHash)>> {
+        let keep = position.saturating_sub(self.offset);
+        let assigned = self.assigned_count() as u64;
+        let keep_assigned = keep.min(assigned) as usize;
+        let keep_staged = keep
+            .saturating_sub(assigned)
+            .min(self.staged_count() as u64) as usize;
+        self.store.truncate(keep_assigned, keep_staged)
+    }
+
+    /// Rebuilds a record from its parts (a snapshot): offset, binding, unassigned ids, staged
+    /// and assigned pairs. Fails like `extend_assigned` on a repeated id.
+    pub fn from_parts(
+        offset: u64,
+        binding: Option<(usize, u64)>,
+        unassigned: &[BlockId],
+        staged: &[(BlockId, SequenceHash)],
+        assigned: &[(BlockId, SequenceHash)],
+    ) -> Result<Self> {
+        let mut record = ExternalBlockAssignments::new(offset);
+        record.binding = binding;
+        record.extend_assigned(assigned)?;
+        // Staged pairs: add them as unassigned ids first, then stage their hashes in order.
+        let staged_ids: Vec<BlockId> = staged.iter().map(|p| p.0).collect();
+        match record.store.push_unassigned(&staged_ids) {
+            Ok(()) => {}
+            Err(_) => {
+                return Err(BlockSequenceError::DuplicateBlockId {
+                    block_id: staged_ids.first().copied().unwrap_or_default(),
+                })
+            }
+        }
+        record.store.stage_front(staged.iter().map(|p| p.1))?;
+        if record.store.push_unassigned(unassigned).is_err() {
+            return Err(BlockSequenceError::DuplicateBlockId {
+                block_id: unassigned.first().copied().unwrap_or_default(),
+            });
+        }
+        Ok(record)
     }
 }
 

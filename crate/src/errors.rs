@@ -123,6 +123,11 @@ pub enum BlockSequenceError {
         /// The salt given.
         salt_hash: u64,
     },
+    /// Bytes that are not a snapshot this version can restore.
+    InvalidSnapshot {
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// Two lists that must have the same length do not.
     LengthMismatch {
         /// Ids given.
@@ -204,6 +209,9 @@ impl fmt::Display for BlockSequenceError {
                 "binding mismatch: bound to block size {} and salt {}, got blocks of block size {} and salt {}",
                 expected_block_size, expected_salt_hash, block_size, salt_hash
             ),
+            BlockSequenceError::InvalidSnapshot { reason } => {
+                write!(f, "invalid snapshot: {}", reason)
+            }
             BlockSequenceError::LengthMismatch { ids, blocks } => write!(
                 f,
                 "length mismatch: {} block ids for {} blocks",

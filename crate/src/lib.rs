@@ -22,6 +22,7 @@ pub mod pool;
 pub mod profiles;
 pub mod router_hash;
 pub mod sequence;
+pub mod snapshot;
 pub mod store;
 
 pub use assignments::ExternalBlockAssignments;

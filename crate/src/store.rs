@@ -289,6 +289,42 @@ impl BlockStore {
         Ok(taken)
     }
 
+    /// Keeps the first `assigned` assigned and `staged` staged pairs; removes and returns the
+    /// rest, assigned before staged, in order. The unassigned queue is untouched. Nothing
+    /// changes where the returned list cannot be allocated.
+    pub fn truncate(
+        &mut self,
+        assigned: usize,
+        staged: usize,
+    ) -> Result<Vec<(BlockId, SequenceHash)>> {
+        let assigned = assigned.min(self.assigned_ids.len());
+        let staged = if assigned < self.assigned_ids.len() {
+            0
+        } else {
+            staged.min(self.staged_ids.len())
+        };
+        let n = self.assigned_ids.len() - assigned + self.staged_ids.len() - staged;
+        let mut taken = Vec::new();
+        try_reserve(&mut taken, n)?;
+        for id in self.assigned_ids[assigned..]
+            .iter()
+            .chain(&self.staged_ids[staged..])
+        {
+            self.known.remove(id);
+        }
+        taken.extend(
+            self.assigned_ids
+                .drain(assigned..)
+                .zip(self.assigned_hashes.drain(assigned..)),
+        );
+        taken.extend(
+            self.staged_ids
+                .drain(staged..)
+                .zip(self.staged_hashes.drain(staged..)),
+        );
+        Ok(taken)
+    }
+
     /// Empties all three collections.
     pub fn clear(&mut self) {
         self.unassigned.clear();

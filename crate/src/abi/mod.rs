@@ -86,6 +86,8 @@ pub mod code {
     pub const BINDING_MISMATCH: i32 = 16;
     /// `LengthMismatch`: ids, blocks.
     pub const LENGTH_MISMATCH: i32 = 17;
+    /// `InvalidSnapshot`.
+    pub const INVALID_SNAPSHOT: i32 = 18;
 }
 
 /// Why an export failed.
