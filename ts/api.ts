@@ -46,3 +46,5 @@ export {
 export { fromRouterEvent } from './router-event.js';
 export type { RouterHashOptions, SaltOptions } from './hash.js';
 export { computeEngineHashes, type EngineHashOptions, type EngineHashes, type EngineProfile } from './profiles.js';
+export { TierPool, type BlockState, type EvictionPolicy, type PoolBlock, type TierPoolOptions } from './pool.js';
+export type { StageOptions } from './assignments.js';

@@ -8,6 +8,16 @@ import { WasmObject } from './handle.js';
 import { SequenceHash } from './sequence-hash.js';
 import { count, inputList, instance, integer, MAX_ITEMS } from './validate.js';
 import { check, exports, inputU32, outputU32, ret } from './wasm.js';
+import { restoreHandle, SnapshotKind, snapshotBytes, snapshotWords } from './snapshot.js';
+
+/** Options of {@link ExternalBlockAssignments.stagePending} and `assignPending`. */
+export interface StageOptions {
+  /**
+   * Throw `RangeError` where the blocks end before `nextPosition` (by SPEC §3 such a call stages
+   * nothing and changes nothing; a simulator usually wants to know).
+   */
+  readonly strict?: boolean;
+}
 
 /** A block id paired with the lineage hash of the block it holds. */
 export type BlockAssignment = [blockId: number, hash: SequenceHash];
@@ -29,7 +39,7 @@ const U32_MAX = 0xffff_ffff;
  * or let the garbage collector do so.
  */
 export class ExternalBlockAssignments extends WasmObject {
-  readonly #offset: number;
+  #offset: number;
 
   /** @param offset the position of the first assigned block, `0 ..= 2^24` (default 0) */
   constructor(offset = 0) {
@@ -213,9 +223,16 @@ export class ExternalBlockAssignments extends WasmObject {
     return ret(0);
   }
 
-  private stage(blocks: unknown, commit: number): Range {
+  private stage(blocks: unknown, commit: number, options: StageOptions | undefined): Range {
     const { index, generation } = this;
     const [sequence, start, end] = blocksOf(blocks, 'blocks');
+    if (options !== undefined && (options === null || typeof options !== 'object')) throw new TypeError('options must be { strict? }');
+    if (options?.strict) {
+      const last = end === 0xffff_ffff ? sequence.blockCount : end;
+      if (last < this.nextPosition) {
+        throw new RangeError(`blocks end at position ${last}, before nextPosition ${this.nextPosition}: nothing to stage`);
+      }
+    }
     const [seqIndex, seqGeneration] = sequence.handle();
     check(exports().kv_asg_stage(index, generation, seqIndex, seqGeneration, start, end, commit));
     return { start: ret(0), end: ret(1) };
@@ -227,8 +244,8 @@ export class ExternalBlockAssignments extends WasmObject {
    * the position it is staged at, else `BlockSequenceError` (`PositionMismatch`) and nothing is
    * staged.
    */
-  stagePending(blocks: BlocksLike): Range {
-    return this.stage(blocks, 0);
+  stagePending(blocks: BlocksLike, options?: StageOptions): Range {
+    return this.stage(blocks, 0, options);
   }
 
   /** Moves all staged pairs, in order, to assigned; returns the new assigned indices. */
@@ -238,8 +255,8 @@ export class ExternalBlockAssignments extends WasmObject {
   }
 
   /** `stagePending` then `commitStaged`; returns the commit's range. */
-  assignPending(blocks: BlocksLike): Range {
-    return this.stage(blocks, 1);
+  assignPending(blocks: BlocksLike, options?: StageOptions): Range {
+    return this.stage(blocks, 1, options);
   }
 
   /** Removes and returns all staged pairs, in order. */
@@ -248,9 +265,45 @@ export class ExternalBlockAssignments extends WasmObject {
     return pairsFromOutput();
   }
 
-  /** Empties all three collections; the offset stays. */
+  /** Empties all three collections; the offset (and the binding) stays. */
   clear(): void {
     check(exports().kv_asg_clear(this.index, this.generation));
+  }
+
+  /**
+   * The block size and salt of the first sequence this record staged from (it refuses blocks of
+   * others with `BlockSequenceError` `BindingMismatch`), or `undefined` before any.
+   */
+  get binding(): { readonly blockSize: number; readonly saltHash: bigint } | undefined {
+    check(exports().kv_asg_info(this.index, this.generation));
+    if (ret(4) === 0) return undefined;
+    return { blockSize: ret(5), saltHash: (BigInt(ret(7)) << 32n) | BigInt(ret(6)) };
+  }
+
+  /**
+   * Drops the assigned and staged blocks at positions `>= position` — the rollback after
+   * `truncate`/`unwind` of the sequence, a preemption or rejected speculative tokens — and
+   * returns them in position order; unassigned ids stay queued, in order.
+   */
+  truncateFrom(position: number): BlockAssignment[] {
+    const at = count(position, 'position');
+    check(exports().kv_asg_truncate_from(this.index, this.generation, Math.min(at, U32_MAX)));
+    return pairsFromOutput();
+  }
+
+  /** The whole record (offset, binding, the three collections) as bytes; see {@link ExternalBlockAssignments.restore}. */
+  snapshot(): Uint8Array {
+    return snapshotBytes(this.index, this.generation);
+  }
+
+  /** A new record equal to the one `snapshot()` was taken of; `TypeError` for bytes that are not one. */
+  static restore(bytes: Uint8Array): ExternalBlockAssignments {
+    const words = snapshotWords(bytes, SnapshotKind.Assignments, 'ExternalBlockAssignments');
+    const [index, generation] = restoreHandle(words);
+    const record = new ExternalBlockAssignments(0);
+    record.replaceHandle(index, generation);
+    record.#offset = (words[3] as number) + (words[4] as number) * 2 ** 32;
+    return record;
   }
 }
 

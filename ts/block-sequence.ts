@@ -7,6 +7,7 @@ import { WasmObject } from './handle.js';
 import { SequenceHash } from './sequence-hash.js';
 import { count, inputList, instance, u32, u64 } from './validate.js';
 import { check, exports, outputU32, outputU64, ret, ret64 } from './wasm.js';
+import { SnapshotKind, snapshotBytes, snapshotWords } from './snapshot.js';
 
 /** A half-open range `[start, end)` of indices or positions. */
 export interface Range {
@@ -180,6 +181,19 @@ export class BlockSequence extends WasmObject {
       throw new RangeError(`slice ${s}..${e} is outside the sequence's ${blocks} complete blocks`);
     }
     return new BlockSequenceSlice(this, s, e);
+  }
+
+  /** The sequence (block size, salt, tokens) as bytes; see {@link BlockSequence.restore}. */
+  snapshot(): Uint8Array {
+    return snapshotBytes(this.index, this.generation);
+  }
+
+  /** A new sequence equal to the one `snapshot()` was taken of (its hashes recomputed, identical). */
+  static restore(bytes: Uint8Array): BlockSequence {
+    const words = snapshotWords(bytes, SnapshotKind.Sequence, 'BlockSequence');
+    if (words.length < 7 || words.length !== 7 + (words[6] as number)) throw new TypeError('bytes are not a BlockSequence snapshot');
+    const salt = (BigInt(words[5] as number) << 32n) | BigInt(words[4] as number);
+    return new BlockSequence(words.subarray(7), words[3] as number, salt);
   }
 }
 

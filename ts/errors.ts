@@ -9,7 +9,11 @@ export type BlockSequenceErrorKind =
   | 'OrderingViolation'
   | 'PositionMismatch'
   | 'DuplicateBlockId'
-  | 'TokenExtension';
+  | 'TokenExtension'
+  | 'PoolExhausted'
+  | 'UnknownBlockId'
+  | 'InvalidBlockState'
+  | 'BindingMismatch';
 
 /** Why a token operation failed (`kind === 'TokenExtension'`). */
 export type TokenExtensionReason = 'Full' | 'Incomplete' | 'Empty' | 'InsufficientTokens';
@@ -32,6 +36,22 @@ export interface BlockSequenceErrorFields {
   blockId?: number;
   /** `TokenExtension`: why. */
   reason?: TokenExtensionReason;
+  /** `PoolExhausted`: blocks asked for. */
+  requested?: number;
+  /** `PoolExhausted`: free plus evictable blocks. */
+  available?: number;
+  /** `InvalidBlockState`: the block's state. */
+  state?: 'free' | 'active' | 'inactive' | 'registered';
+  /** `InvalidBlockState`: what was asked. */
+  operation?: 'release' | 'register';
+  /** `BindingMismatch`: the bound block size. */
+  expectedBlockSize?: number;
+  /** `BindingMismatch`: the bound salt. */
+  expectedSaltHash?: bigint;
+  /** `BindingMismatch`: the block size given. */
+  blockSize?: number;
+  /** `BindingMismatch`: the salt given. */
+  saltHash?: bigint;
 }
 
 /** An operation refused by the SPEC's rules; the object it was called on is unchanged. */
@@ -54,6 +74,22 @@ export class BlockSequenceError extends Error implements BlockSequenceErrorField
   readonly blockId?: number;
   /** See {@link BlockSequenceErrorFields.reason}. */
   readonly reason?: TokenExtensionReason;
+  /** See {@link BlockSequenceErrorFields.requested}. */
+  readonly requested?: number;
+  /** See {@link BlockSequenceErrorFields.available}. */
+  readonly available?: number;
+  /** See {@link BlockSequenceErrorFields.state}. */
+  readonly state?: 'free' | 'active' | 'inactive' | 'registered';
+  /** See {@link BlockSequenceErrorFields.operation}. */
+  readonly operation?: 'release' | 'register';
+  /** See {@link BlockSequenceErrorFields.expectedBlockSize}. */
+  readonly expectedBlockSize?: number;
+  /** See {@link BlockSequenceErrorFields.expectedSaltHash}. */
+  readonly expectedSaltHash?: bigint;
+  /** See {@link BlockSequenceErrorFields.blockSize}. */
+  readonly blockSize?: number;
+  /** See {@link BlockSequenceErrorFields.saltHash}. */
+  readonly saltHash?: bigint;
 
   /** Builds an error of `kind` with its SPEC message and fields. */
   constructor(kind: BlockSequenceErrorKind, message: string, fields: BlockSequenceErrorFields = {}) {
@@ -79,7 +115,15 @@ const enum Status {
   InvalidHandle = 9,
   WrongHandleKind = 10,
   InvalidArgument = 11,
+  PoolExhausted = 13,
+  UnknownBlockId = 14,
+  InvalidBlockState = 15,
+  BindingMismatch = 16,
+  LengthMismatch = 17,
+  InvalidSnapshot = 18,
 }
+
+const STATES = ['free', 'active', 'inactive', 'registered'] as const;
 
 /** The error for a non-zero status, its fields in return words `w` and its text `message`. */
 export function errorFromStatus(status: number, w: readonly number[], text: string): Error {
@@ -104,6 +148,26 @@ export function errorFromStatus(status: number, w: readonly number[], text: stri
       return new BlockSequenceError('DuplicateBlockId', message, { blockId: at(0) });
     case Status.TokenExtension:
       return new BlockSequenceError('TokenExtension', message, { reason: REASONS[at(0)] ?? 'Full' });
+    case Status.PoolExhausted:
+      return new BlockSequenceError('PoolExhausted', message, { requested: at(0), available: at(1) });
+    case Status.UnknownBlockId:
+      return new BlockSequenceError('UnknownBlockId', message, { blockId: at(0) });
+    case Status.InvalidBlockState:
+      return new BlockSequenceError('InvalidBlockState', message, {
+        blockId: at(0),
+        state: STATES[at(1)] ?? 'free',
+        operation: at(2) === 0 ? 'release' : 'register',
+      });
+    case Status.BindingMismatch:
+      return new BlockSequenceError('BindingMismatch', message, {
+        expectedBlockSize: at(0),
+        expectedSaltHash: (BigInt(at(2)) << 32n) | BigInt(at(1)),
+        blockSize: at(3),
+        saltHash: (BigInt(at(5)) << 32n) | BigInt(at(4)),
+      });
+    case Status.InvalidSnapshot:
+      return new TypeError(message);
+    case Status.LengthMismatch:
     case Status.PositionOverflow:
     case Status.InvalidBlockSize:
     case Status.OutOfMemory:

@@ -30,6 +30,17 @@ export abstract class WasmObject {
     registry.register(this, { index, generation }, this);
   }
 
+  /**
+   * Puts another handle behind this object (a restored snapshot's), freeing the one it had.
+   * @internal
+   */
+  protected replaceHandle(index: number, generation: number): void {
+    const [oldIndex, oldGeneration] = [this.#index, this.#generation];
+    registry.unregister(this);
+    this.adoptHandle(index, generation);
+    if (oldGeneration !== 0) exports().kv_free(oldIndex, oldGeneration);
+  }
+
   /** The handle's slot index; throws `TypeError` where the object was freed. */
   protected get index(): number {
     if (this.#generation === 0) this.freed();

@@ -81,6 +81,20 @@ export interface RawExports {
   kv_index_tree_sizes(index: number, generation: number): number;
   kv_index_dump(index: number, generation: number): number;
   kv_index_load(index: number, generation: number, count: number): number;
+  kv_asg_truncate_from(index: number, generation: number, position: number): number;
+  kv_snapshot(index: number, generation: number): number;
+  kv_restore(len: number): number;
+  kv_pool_new(capacity: number, explicit: number, blockSize: number, saltLo: number, saltHi: number, policy: number): number;
+  kv_pool_info(index: number, generation: number): number;
+  kv_pool_match(index: number, generation: number, seqIndex: number, seqGeneration: number, from: number): number;
+  kv_pool_match_hashes(index: number, generation: number, count: number): number;
+  kv_pool_allocate(index: number, generation: number, n: number): number;
+  kv_pool_register(index: number, generation: number, seqIndex: number, seqGeneration: number, len: number, start: number): number;
+  kv_pool_release(index: number, generation: number, len: number): number;
+  kv_pool_events(index: number, generation: number): number;
+  kv_pool_record(index: number, generation: number, id: number): number;
+  kv_pool_records(index: number, generation: number): number;
+  kv_pool_lookup(index: number, generation: number, w0: number, w1: number, w2: number, w3: number): number;
   kv_engine_hashes(
     profile: number,
     len: number,

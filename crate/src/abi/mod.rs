@@ -23,14 +23,18 @@
 mod alloc;
 mod index;
 mod intrinsics;
+mod pool;
 mod profiles;
 mod reply;
 mod router_hash;
+mod snapshot;
 mod table;
 
 pub use index::*;
+pub use pool::*;
 pub use profiles::*;
 pub use router_hash::*;
+pub use snapshot::*;
 
 use crate::assignments::ExternalBlockAssignments;
 use crate::errors::{try_reserve, BlockSequenceError};
@@ -605,18 +609,39 @@ pub extern "C" fn kv_asg_new(offset: u32) -> i32 {
     })
 }
 
-/// `ret` = offset, assigned count, staged count, unassigned count.
+/// `ret` = offset, assigned count, staged count, unassigned count, bound (0/1), bound block
+/// size, bound salt (lo, hi).
 #[no_mangle]
 pub extern "C" fn kv_asg_info(index: u32, generation: u32) -> i32 {
     run(|st| {
         let a = st.table.assignments(index, generation)?;
-        st.reply.ret[..4].copy_from_slice(&[
+        let (bound, bs, salt) = match a.binding() {
+            Some((bs, salt)) => (1, bs as u32, salt),
+            None => (0, 0, 0),
+        };
+        st.reply.ret[..8].copy_from_slice(&[
             a.offset() as u32,
             a.assigned_count() as u32,
             a.staged_count() as u32,
             a.unassigned_count() as u32,
+            bound,
+            bs,
+            lo(salt),
+            hi(salt),
         ]);
         Ok(())
+    })
+}
+
+/// `truncate_from(position)`: output, 5 words per dropped pair (id, hash words).
+#[no_mangle]
+pub extern "C" fn kv_asg_truncate_from(index: u32, generation: u32, position: u32) -> i32 {
+    run(|st| {
+        let dropped = st
+            .table
+            .assignments(index, generation)?
+            .truncate_from(u64::from(position))?;
+        st.reply.pairs(dropped.into_iter())
     })
 }
 
@@ -749,12 +774,13 @@ pub extern "C" fn kv_asg_stage(
         let (record, seq) = st
             .table
             .record_and_sequence((index, generation), (seq_index, seq_generation))?;
-        let blocks = block_range(seq, start, end)?;
-        let range = if commit != 0 {
-            record.assign_pending(blocks)?
+        let end = if end == u32::MAX {
+            seq.block_count() as u32
         } else {
-            record.stage_pending(blocks)?
+            end
         };
+        block_range(seq, start, end)?;
+        let range = record.stage_from(seq, start as usize..end as usize, commit != 0)?;
         st.reply.range(range);
         Ok(())
     })

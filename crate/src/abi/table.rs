@@ -5,6 +5,7 @@ use super::Failure;
 use crate::assignments::ExternalBlockAssignments;
 use crate::errors::try_reserve;
 use crate::index::KvIndex;
+use crate::pool::TierPool;
 use crate::sequence::BlockSequence;
 
 /// An object behind a handle.
@@ -12,6 +13,7 @@ pub(super) enum Object {
     Sequence(BlockSequence),
     Assignments(ExternalBlockAssignments),
     Index(Box<KvIndex>),
+    Pool(Box<TierPool>),
 }
 
 struct Slot {
@@ -109,6 +111,14 @@ impl Table {
         }
     }
 
+    /// The pool behind a handle.
+    pub(super) fn pool(&mut self, index: u32, generation: u32) -> Result<&mut TierPool, Failure> {
+        match self.get(index, generation)? {
+            Object::Pool(p) => Ok(p),
+            _ => Err(Failure::WrongKind("a TierPool")),
+        }
+    }
+
     /// The router index behind a handle.
     pub(super) fn index(&mut self, index: u32, generation: u32) -> Result<&mut KvIndex, Failure> {
         match self.get(index, generation)? {
@@ -137,26 +147,55 @@ impl Table {
         Ok((get(a.0)?, get(b.0)?))
     }
 
-    /// A record (mutable) and a sequence (shared) at once; they are distinct objects, since
-    /// their kinds differ.
+    /// An object (mutable) and a sequence (shared) at once; the object must not be the
+    /// sequence itself.
+    pub(super) fn object_and_sequence(
+        &mut self,
+        object: (u32, u32),
+        sequence: (u32, u32),
+    ) -> Result<(&mut Object, &BlockSequence), Failure> {
+        self.get(object.0, object.1)?;
+        self.sequence(sequence.0, sequence.1)?;
+        let (r, s) = (object.0 as usize, sequence.0 as usize);
+        if r == s {
+            return Err(Failure::WrongKind("an object other than the sequence"));
+        }
+        // Distinct slots: split the slot list between them.
+        let (first, second) = self.slots.split_at_mut(r.max(s));
+        let (low, high) = (first.get_mut(r.min(s)), second.first_mut());
+        let (object_slot, sequence_slot) = if r < s { (low, high) } else { (high, low) };
+        match (
+            object_slot.and_then(|x| x.object.as_mut()),
+            sequence_slot.and_then(|x| x.object.as_mut()),
+        ) {
+            (Some(o), Some(Object::Sequence(q))) => Ok((o, q)),
+            _ => Err(Failure::InvalidHandle),
+        }
+    }
+
+    /// A record (mutable) and a sequence (shared) at once.
     pub(super) fn record_and_sequence(
         &mut self,
         record: (u32, u32),
         sequence: (u32, u32),
     ) -> Result<(&mut ExternalBlockAssignments, &BlockSequence), Failure> {
         self.assignments(record.0, record.1)?;
-        self.sequence(sequence.0, sequence.1)?;
-        let (r, s) = (record.0 as usize, sequence.0 as usize);
-        // Distinct slots: split the slot list between them.
-        let (first, second) = self.slots.split_at_mut(r.max(s));
-        let (low, high) = (first.get_mut(r.min(s)), second.first_mut());
-        let (record_slot, sequence_slot) = if r < s { (low, high) } else { (high, low) };
-        match (
-            record_slot.and_then(|x| x.object.as_mut()),
-            sequence_slot.and_then(|x| x.object.as_mut()),
-        ) {
-            (Some(Object::Assignments(a)), Some(Object::Sequence(q))) => Ok((a, q)),
-            _ => Err(Failure::InvalidHandle),
+        match self.object_and_sequence(record, sequence)? {
+            (Object::Assignments(a), q) => Ok((a, q)),
+            _ => Err(Failure::WrongKind("an ExternalBlockAssignments")),
+        }
+    }
+
+    /// A pool (mutable) and a sequence (shared) at once.
+    pub(super) fn pool_and_sequence(
+        &mut self,
+        pool: (u32, u32),
+        sequence: (u32, u32),
+    ) -> Result<(&mut TierPool, &BlockSequence), Failure> {
+        self.pool(pool.0, pool.1)?;
+        match self.object_and_sequence(pool, sequence)? {
+            (Object::Pool(p), q) => Ok((p, q)),
+            _ => Err(Failure::WrongKind("a TierPool")),
         }
     }
 }
