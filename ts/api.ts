@@ -48,3 +48,17 @@ export type { RouterHashOptions, SaltOptions } from './hash.js';
 export { computeEngineHashes, type EngineHashOptions, type EngineHashes, type EngineProfile } from './profiles.js';
 export { TierPool, type BlockState, type EvictionPolicy, type PoolBlock, type TierPoolOptions } from './pool.js';
 export type { StageOptions } from './assignments.js';
+export { SimulatedWorker, type RequestFigures, type SimulatedWorkerOptions } from './worker.js';
+export {
+  TRACE_BLOCK_TOKENS,
+  outputTokens,
+  parseTrace,
+  promptTokens,
+  replayTrace,
+  type ReplayOptions,
+  type ReplayProgress,
+  type ReplayResult,
+  type ReplayTotals,
+  type TraceRequest,
+  type WorkerLoad as ReplayWorkerLoad,
+} from './replay.js';

@@ -144,7 +144,12 @@ export class BlockSequence extends WasmObject {
 
   /** Lineage hashes of all complete blocks. */
   allSequenceHashes(): SequenceHash[] {
-    check(exports().kv_seq_hashes(this.index, this.generation, 2, 0, TO_END));
+    return this.lineagesOf(0, TO_END);
+  }
+
+  /** @internal Lineage hashes of blocks `[start, end)`. */
+  lineagesOf(start: number, end: number): SequenceHash[] {
+    check(exports().kv_seq_hashes(this.index, this.generation, 2, start, end));
     return lineageList(outputU32());
   }
 
@@ -230,6 +235,11 @@ export class BlockSequenceSlice {
   /** Sequence hashes of the view's blocks. */
   sequenceHashes(): BigUint64Array {
     return this.sequence.hashesOf(1, this.start, this.end);
+  }
+
+  /** Lineage hashes of the view's blocks. */
+  allSequenceHashes(): SequenceHash[] {
+    return this.sequence.lineagesOf(this.start, this.end);
   }
 }
 

@@ -174,6 +174,13 @@ interface Load {
   prefillTokens: number;
 }
 
+/** Hashes as bigints: a `BigUint64Array` as it is (its values are u64 by type), others checked. */
+function hashesOf(value: readonly HashLike[] | BigUint64Array, name: string): bigint[] {
+  if (value instanceof BigUint64Array) return Array.from(value);
+  if (!Array.isArray(value)) throw new TypeError(`${name} must be an Array of u64 values or a BigUint64Array`);
+  return value.map((h, i) => idOf(h, `${name}[${i}]`));
+}
+
 /**
  * What each worker is running, for {@link selectWorker}: per worker the blocks its running
  * requests hold (a block shared by several counts once) and the prefill tokens queued on it.
@@ -206,15 +213,12 @@ export class LoadTracker {
    * order the workers were added.
    */
   potentialLoads(sequenceHashes: readonly HashLike[] | BigUint64Array): Array<Required<WorkerLoad> & { workerId: bigint }> {
-    const hashes = Array.from(sequenceHashes as ArrayLike<HashLike>, (h, i) => idOf(h, `sequenceHashes[${i}]`));
+    const distinct = new Set(hashesOf(sequenceHashes, 'sequenceHashes'));
     const out: Array<Required<WorkerLoad> & { workerId: bigint }> = [];
     for (const w of this.#workers.values()) {
       let extra = 0;
-      const seen = new Set<bigint>();
-      for (const h of hashes) {
-        if (!w.blocks.has(h) && !seen.has(h)) extra += 1;
-        seen.add(h);
-      }
+      if (w.blocks.size === 0) extra = distinct.size;
+      else for (const h of distinct) if (!w.blocks.has(h)) extra += 1;
       out.push({ workerId: w.workerId, dpRank: w.dpRank, activeBlocks: w.blocks.size + extra, prefillTokens: w.prefillTokens });
     }
     return out;
@@ -236,7 +240,7 @@ export class LoadTracker {
     const id = idOf(workerId, 'workerId');
     const dp = rank(dpRank, 'dpRank');
     const prefill = finite(prefillTokens, 'prefillTokens', 0);
-    const hashes = Array.from(sequenceHashes as ArrayLike<HashLike>, (h, i) => idOf(h, `sequenceHashes[${i}]`));
+    const hashes = hashesOf(sequenceHashes, 'sequenceHashes');
     this.addWorker(id, dp);
     const k = `${id}:${dp}`;
     const w = this.#workers.get(k) as Load;
