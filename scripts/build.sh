@@ -15,7 +15,9 @@ node_modules/.bin/wasm-opt target/wasm32-unknown-unknown/release/kvbm_sequence.w
   -o .tmp/kvbm_sequence.wasm
 node scripts/embed-wasm.mjs .tmp/kvbm_sequence.wasm ts/generated/wasm-bytes.ts
 node_modules/.bin/tsc --noEmit -p tsconfig.json
+node_modules/.bin/tsc --noEmit -p tsconfig.cli.json
 node_modules/.bin/rollup --silent -c scripts/rollup.config.mjs
+chmod +x dist/cli.js
 raw=$(wc -c < .tmp/kvbm_sequence.wasm)
 gz=$(gzip -9 -c .tmp/kvbm_sequence.wasm | wc -c)
 echo "kvbm-sequence: built dist/ (wasm ${raw} bytes, ${gz} gzipped)"

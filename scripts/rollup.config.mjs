@@ -31,6 +31,12 @@ export default [
     plugins: [ts()],
   },
   {
+    input: 'ts/cli.ts',
+    external: [...external, /^node:/],
+    output: { file: 'dist/cli.js', format: 'es', banner: '#!/usr/bin/env node' },
+    plugins: [typescript({ tsconfig: 'tsconfig.cli.json', declaration: false, outDir: undefined })],
+  },
+  {
     input: 'ts/index.ts',
     output: { file: 'dist/index.d.ts', format: 'es' },
     // Members marked @internal stay out of the published types.

@@ -1,0 +1,167 @@
+/**
+ * The `kvbm-sequence` command:
+ * - `kvbm-sequence replay <trace.jsonl> [options]`: replays a Mooncake-format trace through
+ *   simulated workers and a router, prints a table (or `--json`).
+ * - `kvbm-sequence hash [file|-] [options]`: block and sequence hashes of tokens (whitespace-
+ *   or comma-separated integers, or a JSON array), for operators who compare with an engine.
+ * @module
+ */
+
+import { readFileSync } from 'node:fs';
+import { computeBlockHashes, computeSaltHash, computeSequenceHashes, parseTrace, replayTrace, type ReplayOptions, type ReplayResult } from 'kvbm-sequence';
+
+const USAGE = `usage:
+  kvbm-sequence replay <trace.jsonl> [--workers N] [--block-size B] [--g1-tokens X|unlimited]
+                       [--g2-tokens Y|unlimited] [--no-g2] [--router kv|round-robin]
+                       [--eviction lru|fifo] [--prefill-tps T] [--decode-ms D] [--limit N] [--json]
+  kvbm-sequence hash [file|-] [--block-size B] [--salt-hash S | --salt TEXT --lora NAME] [--json]
+
+defaults: --workers 4 --block-size 16 --g1-tokens 1000000 --g2-tokens 4000000 (per worker)
+          --router kv --eviction lru --prefill-tps 10000 --decode-ms 20`;
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): { positional: string[]; flags: Map<string, string | true> } {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a.startsWith('--')) {
+      const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
+      const boolean = name === 'json' || name === 'no-g2' || name === 'help';
+      if (inline !== undefined) flags.set(name, inline);
+      else if (boolean) flags.set(name, true);
+      else {
+        const v = argv[++i];
+        if (v === undefined) throw new UsageError(`--${name} needs a value`);
+        flags.set(name, v);
+      }
+    } else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+function intFlag(flags: Map<string, string | true>, name: string, min: number): number | undefined {
+  const v = flags.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${String(v)}`);
+  return n;
+}
+
+function tokensFlag(flags: Map<string, string | true>, name: string): number | 'unlimited' | undefined {
+  const v = flags.get(name);
+  if (v === 'unlimited') return 'unlimited';
+  return intFlag(flags, name, 0);
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (a: number, b: number) => (b === 0 ? '0.0 %' : `${((100 * a) / b).toFixed(1)} %`);
+
+/** The replay's table, as the CLI and `npm run demo` print it. */
+export function replayTable(r: ReplayResult): string {
+  const s = r.settings;
+  const rows: [string, string][] = [
+    ['requests', `${fmt(r.requests)} (${fmt(r.rejectedRequests)} rejected)`],
+    ['prompt tokens', fmt(r.promptTokens)],
+    ['hit in G1 (device)', `${fmt(r.g1HitTokens)} tokens, ${pct(r.g1HitTokens, r.promptTokens)}`],
+    ['hit in G2 (host, onboarded)', `${fmt(r.g2HitTokens)} tokens, ${pct(r.g2HitTokens, r.promptTokens)}`],
+    ['computed', `${fmt(r.computedTokens)} tokens, ${pct(r.computedTokens, r.promptTokens)}`],
+    ['onboarded blocks (G2 → G1)', fmt(r.onboardedBlocks)],
+    ['offloaded blocks (G1 → G2)', fmt(r.offloadedBlocks)],
+    ['evicted blocks', `${fmt(r.evictedBlocks)} (G1 ${fmt(r.g1EvictedBlocks)}, G2 ${fmt(r.g2EvictedBlocks)})`],
+    ...r.perWorker.map((w): [string, string] => [
+      `worker ${w.workerId}`,
+      `${fmt(w.requests)} requests, ${fmt(w.promptTokens)} prompt tokens, hit ${pct(w.hitTokens, w.promptTokens)}, peak ${w.peakRunning} running`,
+    ]),
+    ['replay speed', `${fmt(r.requestsPerSecond)} requests/s, ${(r.tokensHashedPerSecond / 1e6).toFixed(1)} M tokens hashed/s (${r.seconds.toFixed(1)} s)`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const head = `settings: ${s.workers} workers, block size ${s.blockSize}, G1 ${s.g1Tokens === 'unlimited' ? 'unlimited' : fmt(s.g1Tokens)} tokens/worker, G2 ${
+    s.g2Tokens === null ? 'none' : s.g2Tokens === 'unlimited' ? 'unlimited' : `${fmt(s.g2Tokens)} tokens/worker`
+  }, router ${s.router}, ${s.eviction}, prefill ${fmt(s.prefillTokensPerSecond)} tokens/s, decode ${s.decodeMsPerToken} ms/token`;
+  return [head, ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`)].join('\n');
+}
+
+function replay(positional: string[], flags: Map<string, string | true>): void {
+  const file = positional[0];
+  if (file === undefined) throw new UsageError('replay needs a trace file');
+  const router = flags.get('router') ?? 'kv';
+  if (router !== 'kv' && router !== 'round-robin') throw new UsageError('--router must be kv or round-robin');
+  const eviction = flags.get('eviction') ?? 'lru';
+  if (eviction !== 'lru' && eviction !== 'fifo') throw new UsageError('--eviction must be lru or fifo');
+  const trace = parseTrace(readFileSync(file, 'utf8'));
+  const tty = process.stderr.isTTY && !flags.has('json');
+  const options: ReplayOptions = {
+    workers: intFlag(flags, 'workers', 1),
+    blockSize: intFlag(flags, 'block-size', 1),
+    g1Tokens: tokensFlag(flags, 'g1-tokens'),
+    g2Tokens: flags.has('no-g2') ? null : tokensFlag(flags, 'g2-tokens'),
+    router,
+    eviction,
+    prefillTokensPerSecond: intFlag(flags, 'prefill-tps', 1),
+    decodeMsPerToken: intFlag(flags, 'decode-ms', 0),
+    limit: intFlag(flags, 'limit', 0),
+    onProgress: tty
+      ? (p) => {
+          const width = 30;
+          const filled = Math.round((width * p.done) / p.total);
+          process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} requests, hit ${pct(p.totals.g1HitTokens + p.totals.g2HitTokens, p.totals.promptTokens)}`);
+          if (p.done === p.total) process.stderr.write('\n');
+        }
+      : undefined,
+  };
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ReplayOptions;
+  const result = replayTrace(trace, defined);
+  if (flags.has('json')) console.log(JSON.stringify(result));
+  else console.log(replayTable(result));
+}
+
+function hash(positional: string[], flags: Map<string, string | true>): void {
+  const source = positional[0] ?? '-';
+  const text = readFileSync(source === '-' ? 0 : source, 'utf8').trim();
+  const tokens = (text.startsWith('[') ? (JSON.parse(text) as unknown[]) : text.split(/[\s,]+/).filter((t) => t !== '')).map((t, i) => {
+    const n = Number(t);
+    if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff) throw new UsageError(`token ${i} is not a u32: ${String(t)}`);
+    return n;
+  });
+  const bs = intFlag(flags, 'block-size', 1) ?? 16;
+  const saltFlag = flags.get('salt-hash');
+  const salt =
+    typeof saltFlag === 'string'
+      ? BigInt(saltFlag)
+      : computeSaltHash({ salt: flags.get('salt') as string | undefined, lora: flags.get('lora') as string | undefined });
+  const blockHashes = computeBlockHashes(tokens, bs, salt);
+  const sequenceHashes = computeSequenceHashes(tokens, bs, salt);
+  if (flags.has('json')) {
+    console.log(JSON.stringify({ blockSize: bs, saltHash: String(salt), tokens: tokens.length, blockHashes: [...blockHashes].map(String), sequenceHashes: [...sequenceHashes].map(String) }));
+  } else {
+    console.log(`${tokens.length} tokens, block size ${bs}, salt ${salt}: ${blockHashes.length} complete blocks`);
+    console.log('block  block hash (local)    sequence hash');
+    blockHashes.forEach((h, i) => console.log(`${String(i).padStart(5)}  ${String(h).padEnd(20)}  ${String(sequenceHashes[i])}`));
+  }
+}
+
+/** Runs the command line; returns the exit code. */
+export function main(argv: string[]): number {
+  try {
+    const [command, ...rest] = argv;
+    const { positional, flags } = parseArgs(rest);
+    if (command === 'replay') replay(positional, flags);
+    else if (command === 'hash') hash(positional, flags);
+    else if (command === undefined || command === '--help' || command === 'help') {
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    } else throw new UsageError(`unknown command ${command}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`kvbm-sequence: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    console.error(`kvbm-sequence: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));
