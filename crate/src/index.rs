@@ -586,10 +586,15 @@ impl KvIndex {
         self.release_if_empty(slot);
     }
 
-    /// The nodes at and below `start` that worker `slot` holds.
-    fn held_subtree(&self, slot: u32, start: u32) -> Vec<u32> {
+    /// The nodes at and below `start` that worker `slot` holds (at most all its blocks, reserved
+    /// up front so that a large subtree is an error, not an abort).
+    fn held_subtree(&self, slot: u32, start: u32) -> Result<Vec<u32>> {
+        let held = self.worker(slot).lookup.len();
         let mut out = Vec::new();
-        let mut stack = vec![start];
+        crate::errors::try_reserve(&mut out, held)?;
+        let mut stack = Vec::new();
+        crate::errors::try_reserve(&mut stack, held + 1)?;
+        stack.push(start);
         while let Some(id) = stack.pop() {
             let n = &self.nodes[id as usize];
             if n.holder(slot).is_none() {
@@ -598,17 +603,23 @@ impl KvIndex {
             out.push(id);
             let mut c = n.first_child;
             while c != NIL {
-                stack.push(c);
+                if self.nodes[c as usize].holder(slot).is_some() {
+                    stack.push(c);
+                }
                 c = self.nodes[c as usize].next;
             }
         }
-        out
+        Ok(out)
     }
 
     /// Applies a `removed` event: for each hash the worker has, it leaves that block and every
     /// block below it. Hashes it does not have (when the event arrives) are skipped and make
     /// the result `BlockNotFound`.
-    pub fn apply_removed(&mut self, worker: WorkerKey, block_hashes: &[u64]) -> EventResult {
+    pub fn apply_removed(
+        &mut self,
+        worker: WorkerKey,
+        block_hashes: &[u64],
+    ) -> Result<EventResult> {
         let result = match self.slot_of(worker) {
             None if block_hashes.is_empty() => EventResult::Ok,
             None => EventResult::BlockNotFound,
@@ -622,7 +633,7 @@ impl KvIndex {
                         .and_then(|w| w.as_ref())
                         .and_then(|w| w.lookup.get(h).copied());
                     if let Some(node) = node {
-                        let nodes = self.held_subtree(slot, node);
+                        let nodes = self.held_subtree(slot, node)?;
                         self.drop_holdings(slot, nodes);
                     }
                 }
@@ -634,24 +645,29 @@ impl KvIndex {
             }
         };
         self.counts[result.index()] += 1;
-        result
+        Ok(result)
     }
 
     /// Applies a `cleared` event: the worker (this rank) leaves every block.
-    pub fn apply_cleared(&mut self, worker: WorkerKey) {
+    pub fn apply_cleared(&mut self, worker: WorkerKey) -> Result<()> {
         if let Some(slot) = self.slot_of(worker) {
-            self.clear_slot(slot);
+            self.clear_slot(slot)?;
         }
         self.counts[0] += 1;
+        Ok(())
     }
 
-    fn clear_slot(&mut self, slot: u32) {
-        let nodes: Vec<u32> = self.worker(slot).lookup.values().copied().collect();
+    fn clear_slot(&mut self, slot: u32) -> Result<()> {
+        let lookup = &self.worker(slot).lookup;
+        let mut nodes = Vec::new();
+        crate::errors::try_reserve(&mut nodes, lookup.len())?;
+        nodes.extend(lookup.values().copied());
         self.drop_holdings(slot, nodes);
+        Ok(())
     }
 
     /// Removes a worker: every data-parallel rank of `worker_id`.
-    pub fn remove_worker(&mut self, worker_id: u64) {
+    pub fn remove_worker(&mut self, worker_id: u64) -> Result<()> {
         let slots: Vec<u32> = self
             .workers
             .iter()
@@ -662,8 +678,9 @@ impl KvIndex {
             })
             .collect();
         for slot in slots {
-            self.clear_slot(slot);
+            self.clear_slot(slot)?;
         }
+        Ok(())
     }
 
     /// Empties the index (event counts are kept).
@@ -684,7 +701,7 @@ impl KvIndex {
             Some(ttl) => ttl,
             None => return Ok(false),
         };
-        self.advance(now);
+        self.advance(now)?;
         let mut blocks = Vec::new();
         crate::errors::try_reserve(&mut blocks, local_hashes.len())?;
         let mut parent = None;
@@ -704,7 +721,7 @@ impl KvIndex {
     }
 
     /// Moves time forward to `now` (never back) and drops the blocks that expired by then.
-    pub fn advance(&mut self, now: f64) {
+    pub fn advance(&mut self, now: f64) -> Result<()> {
         if now > self.now {
             self.now = now;
         }
@@ -722,7 +739,7 @@ impl KvIndex {
                     .holder(e.worker)
                     .map_or(f64::INFINITY, |h| h.expires);
                 if current <= self.now {
-                    let nodes = self.held_subtree(e.worker, node);
+                    let nodes = self.held_subtree(e.worker, node)?;
                     self.drop_holdings(e.worker, nodes);
                 }
             }
@@ -730,6 +747,7 @@ impl KvIndex {
         if self.expiries.is_empty() {
             self.expiries = VecDeque::new();
         }
+        Ok(())
     }
 
     /// Overlap of every worker with a query of local hashes (SPEC §6.3).
@@ -797,9 +815,15 @@ impl KvIndex {
 
     /// The index as single-block `stored` events, parents before children (breadth first), that
     /// rebuild an index with the same answers to every query.
-    pub fn dump(&self) -> Vec<DumpEntry> {
-        let mut out = Vec::with_capacity(self.entries);
+    pub fn dump(&self) -> Result<Vec<DumpEntry>> {
+        let mut out = Vec::new();
+        crate::errors::try_reserve(&mut out, self.entries)?;
         let mut queue = VecDeque::new();
+        queue
+            .try_reserve(self.node_count() + 1)
+            .map_err(|_| BlockSequenceError::OutOfMemory {
+                requested: self.node_count(),
+            })?;
         queue.push_back(ROOT);
         while let Some(id) = queue.pop_front() {
             let n = &self.nodes[id as usize];
@@ -828,7 +852,7 @@ impl KvIndex {
                 c = self.nodes[c as usize].next;
             }
         }
-        out
+        Ok(out)
     }
 
     /// Rebuilds entries from [`KvIndex::dump`] (with their expiry times) into this index.
@@ -978,7 +1002,7 @@ mod tests {
         let mut idx = KvIndex::new();
         idx.apply_stored(w(0), None, &blocks(&[1, 2, 3])).unwrap();
         idx.apply_stored(w(1), None, &blocks(&[1, 2])).unwrap();
-        assert_eq!(idx.apply_removed(w(0), &[200]), EventResult::Ok);
+        assert_eq!(idx.apply_removed(w(0), &[200]).unwrap(), EventResult::Ok);
         let m = idx.find_matches(&[1, 2, 3], false);
         assert_eq!(score_of(&m, 0), Some(1));
         assert_eq!(score_of(&m, 1), Some(2));
@@ -992,7 +1016,7 @@ mod tests {
         let mut idx = KvIndex::new();
         idx.apply_stored(w(0), None, &blocks(&[1, 2])).unwrap();
         assert_eq!(
-            idx.apply_removed(w(0), &[999, 200]),
+            idx.apply_removed(w(0), &[999, 200]).unwrap(),
             EventResult::BlockNotFound
         );
         assert_eq!(idx.size(), 1);
@@ -1007,9 +1031,9 @@ mod tests {
         };
         idx.apply_stored(w(0), None, &blocks(&[1])).unwrap();
         idx.apply_stored(r1, None, &blocks(&[1])).unwrap();
-        idx.apply_cleared(w(0));
+        idx.apply_cleared(w(0)).unwrap();
         assert_eq!(idx.tree_sizes(), vec![(r1, 1)]);
-        idx.remove_worker(0);
+        idx.remove_worker(0).unwrap();
         assert_eq!(idx.size(), 0);
         assert_eq!(idx.node_count(), 0);
     }
@@ -1030,7 +1054,7 @@ mod tests {
         idx.apply_stored(w(0), None, &blocks(&[1, 2, 3])).unwrap();
         idx.apply_stored(w(1), None, &blocks(&[1, 4])).unwrap();
         let mut copy = KvIndex::new();
-        copy.load(&idx.dump()).unwrap();
+        copy.load(&idx.dump().unwrap()).unwrap();
         assert_eq!(copy.tree_sizes(), idx.tree_sizes());
         for q in [&[1u64, 2, 3][..], &[1, 4], &[1]] {
             assert_eq!(copy.find_matches(q, false), idx.find_matches(q, false));
@@ -1042,9 +1066,9 @@ mod tests {
         let mut idx = KvIndex::approximate(10.0);
         idx.record(w(0), &[1, 2], 0.0).unwrap();
         idx.record(w(0), &[1], 5.0).unwrap();
-        idx.advance(10.0);
+        idx.advance(10.0).unwrap();
         assert_eq!(score_of(&idx.find_matches(&[1, 2], false), 0), Some(1));
-        idx.advance(15.0);
+        idx.advance(15.0).unwrap();
         assert_eq!(idx.size(), 0);
         assert_eq!(idx.node_count(), 0);
     }

@@ -110,14 +110,21 @@ pub struct TierPool {
 }
 
 impl TierPool {
-    /// A pool of the ids `0 .. capacity`.
+    /// A pool of the ids `0 .. capacity`. Fails with `OutOfMemory` (never aborts) where the
+    /// capacity cannot be had.
     pub fn with_capacity(
         capacity: u32,
         block_size: usize,
         salt_hash: u64,
         policy: EvictionPolicy,
     ) -> Result<Self> {
-        Self::build((0..capacity).collect(), None, block_size, salt_hash, policy)
+        if block_size == 0 {
+            return Err(BlockSequenceError::InvalidBlockSize);
+        }
+        let mut ids = Vec::new();
+        try_reserve(&mut ids, capacity as usize)?;
+        ids.extend(0..capacity);
+        Self::build(ids, None, block_size, salt_hash, policy)
     }
 
     /// A pool of the given ids (each once).
@@ -572,6 +579,11 @@ impl TierPool {
         Ok(())
     }
 
+    /// The queued events, oldest first.
+    pub fn pending_events(&self) -> &[PoolEvent] {
+        &self.events
+    }
+
     /// Removes and returns the queued events, oldest first.
     pub fn take_events(&mut self) -> Vec<PoolEvent> {
         std::mem::take(&mut self.events)
@@ -627,20 +639,20 @@ impl TierPool {
             }
             w.u64(self.key[s]);
         }
-        let free: Vec<u32> = self.free.iter().copied().collect();
-        w.list(&free);
-        let mut order = Vec::with_capacity(self.inactive);
+        // The writer reserved room for every slot's words and both orders.
+        w.u32(self.free.len() as u32);
+        w.0.extend(self.free.iter().copied());
+        w.u32(self.inactive as u32);
         match self.policy {
             EvictionPolicy::Lru => {
                 let mut c = self.head;
                 while c != NIL {
-                    order.push(c);
+                    w.0.push(c);
                     c = self.next[c as usize];
                 }
             }
-            EvictionPolicy::Fifo => order.extend(self.by_registration.values()),
+            EvictionPolicy::Fifo => w.0.extend(self.by_registration.values()),
         }
-        w.list(&order);
         w.u64(self.counter);
         w.u64(self.evictions);
     }
@@ -856,8 +868,8 @@ mod tests {
             let ids = p.allocate(4).unwrap();
             p.register(&ids, &s, 0).unwrap();
             p.release(&[ids[2], ids[0], ids[3]]).unwrap();
-            let mut q = pool_from_words(&pool_to_words(&p)).unwrap();
-            assert_eq!(pool_to_words(&q), pool_to_words(&p));
+            let mut q = pool_from_words(&pool_to_words(&p).unwrap()).unwrap();
+            assert_eq!(pool_to_words(&q).unwrap(), pool_to_words(&p).unwrap());
             q.check_invariants().unwrap();
             // Same future: the next evictions pick the same ids.
             assert_eq!(q.allocate(3).unwrap(), p.allocate(3).unwrap());

@@ -33,9 +33,13 @@ pub enum Kind {
 pub struct Writer(pub Vec<u32>);
 
 impl Writer {
-    /// A snapshot of `kind`, header written.
-    pub fn new(kind: Kind) -> Self {
-        Writer(vec![MAGIC, VERSION, kind as u32])
+    /// A snapshot of `kind` of about `words` words, header written; the room is reserved up
+    /// front, so that writing cannot abort for want of memory.
+    pub fn new(kind: Kind, words: usize) -> Result<Self> {
+        let mut v = Vec::new();
+        crate::errors::try_reserve(&mut v, words.saturating_add(3))?;
+        v.extend_from_slice(&[MAGIC, VERSION, kind as u32]);
+        Ok(Writer(v))
     }
     /// One word.
     pub fn u32(&mut self, v: u32) {
@@ -127,12 +131,12 @@ impl<'a> Reader<'a> {
 }
 
 /// A sequence: block size, salt, tokens (its hashes are recomputed, identical).
-pub fn sequence_to_words(seq: &BlockSequence) -> Vec<u32> {
-    let mut w = Writer::new(Kind::Sequence);
+pub fn sequence_to_words(seq: &BlockSequence) -> Result<Vec<u32>> {
+    let mut w = Writer::new(Kind::Sequence, 4 + seq.total_tokens())?;
     w.u32(seq.block_size() as u32);
     w.u64(seq.salt_hash());
     w.list(seq.tokens());
-    w.0
+    Ok(w.0)
 }
 
 /// The sequence of [`sequence_to_words`].
@@ -165,8 +169,9 @@ fn read_pairs(r: &mut Reader<'_>) -> Result<Vec<(BlockId, SequenceHash)>> {
 }
 
 /// A tier record: offset, binding, unassigned ids, staged and assigned pairs.
-pub fn assignments_to_words(a: &ExternalBlockAssignments) -> Vec<u32> {
-    let mut w = Writer::new(Kind::Assignments);
+pub fn assignments_to_words(a: &ExternalBlockAssignments) -> Result<Vec<u32>> {
+    let pairs_words = 5 * (a.assigned_count() + a.staged_count());
+    let mut w = Writer::new(Kind::Assignments, 10 + a.unassigned_count() + pairs_words)?;
     w.u64(a.offset());
     let (bound, bs, salt) = match a.binding() {
         Some((bs, salt)) => (1, bs as u32, salt),
@@ -175,11 +180,11 @@ pub fn assignments_to_words(a: &ExternalBlockAssignments) -> Vec<u32> {
     w.u32(bound);
     w.u32(bs);
     w.u64(salt);
-    let unassigned: Vec<u32> = a.unassigned_block_ids().collect();
-    w.list(&unassigned);
+    w.u32(a.unassigned_count() as u32);
+    w.0.extend(a.unassigned_block_ids());
     pairs(&mut w, a.staged());
     pairs(&mut w, a.assigned());
-    w.0
+    Ok(w.0)
 }
 
 /// The record of [`assignments_to_words`].
@@ -202,10 +207,10 @@ pub fn assignments_from_words(words: &[u32]) -> Result<ExternalBlockAssignments>
 }
 
 /// A pool (see [`TierPool::to_words`]).
-pub fn pool_to_words(pool: &TierPool) -> Vec<u32> {
-    let mut w = Writer::new(Kind::Pool);
+pub fn pool_to_words(pool: &TierPool) -> Result<Vec<u32>> {
+    let mut w = Writer::new(Kind::Pool, 16 + 10 * pool.capacity())?;
     pool.to_words(&mut w);
-    w.0
+    Ok(w.0)
 }
 
 /// The pool of [`pool_to_words`].
@@ -227,8 +232,11 @@ mod tests {
         a.extend_block_ids(&[5, 6, 7, 8, 9]).unwrap();
         a.stage_from(&seq, 0..seq.block_count(), true).unwrap();
         a.extend_block_ids(&[5, 6, 7, 8, 9, 10, 11]).unwrap();
-        let b = assignments_from_words(&assignments_to_words(&a)).unwrap();
-        assert_eq!(assignments_to_words(&b), assignments_to_words(&a));
+        let b = assignments_from_words(&assignments_to_words(&a).unwrap()).unwrap();
+        assert_eq!(
+            assignments_to_words(&b).unwrap(),
+            assignments_to_words(&a).unwrap()
+        );
         assert_eq!(b.binding(), Some((4, 7)));
         assert_eq!(b.get_at_position(3), a.get_at_position(3));
     }
@@ -236,7 +244,7 @@ mod tests {
     #[test]
     fn a_sequence_round_trips() {
         let seq = BlockSequence::new(&(0..42).collect::<Vec<u32>>(), 4, 9).unwrap();
-        let back = sequence_from_words(&sequence_to_words(&seq)).unwrap();
+        let back = sequence_from_words(&sequence_to_words(&seq).unwrap()).unwrap();
         assert_eq!(back.blocks(), seq.blocks());
         assert_eq!(back.partial_tokens(), seq.partial_tokens());
     }
@@ -245,7 +253,7 @@ mod tests {
     fn bad_words_are_refused() {
         assert!(sequence_from_words(&[]).is_err());
         assert!(sequence_from_words(&[MAGIC, VERSION, 2]).is_err());
-        let mut w = sequence_to_words(&BlockSequence::new(&[1, 2], 1, 0).unwrap());
+        let mut w = sequence_to_words(&BlockSequence::new(&[1, 2], 1, 0).unwrap()).unwrap();
         w.push(0);
         assert!(sequence_from_words(&w).is_err());
         w.truncate(w.len() - 2);

@@ -59,16 +59,16 @@ fn invariants_hold_under_random_events() {
                         path_hash(&p)
                     })
                     .collect();
-                idx.apply_removed(worker, &hashes);
+                idx.apply_removed(worker, &hashes).unwrap();
             }
-            8 => idx.apply_cleared(worker),
-            _ => idx.remove_worker(worker.worker_id),
+            8 => idx.apply_cleared(worker).unwrap(),
+            _ => idx.remove_worker(worker.worker_id).unwrap(),
         }
         idx.check_invariants()
             .unwrap_or_else(|e| panic!("step {}: {}", step, e));
         if step % 500 == 0 {
             let mut copy = KvIndex::new();
-            copy.load(&idx.dump()).unwrap();
+            copy.load(&idx.dump().unwrap()).unwrap();
             copy.check_invariants().unwrap();
             assert_eq!(copy.tree_sizes(), idx.tree_sizes());
             for q in [&[1u64, 2, 3][..], &[2, 2], &[3, 1, 1, 2]] {
@@ -100,7 +100,7 @@ fn memory_returns_after_every_worker_is_removed() {
     }
     assert_eq!(idx.size(), 16_000);
     for w in 0..16u64 {
-        idx.remove_worker(w);
+        idx.remove_worker(w).unwrap();
     }
     assert_eq!((idx.size(), idx.node_count()), (0, 0));
     idx.check_invariants().unwrap();

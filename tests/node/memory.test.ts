@@ -135,3 +135,32 @@ describe('router index memory', () => {
     index.free();
   });
 });
+
+describe('pool and replay memory', () => {
+  it('reports bytes per block for a pool of 1,000,000 blocks, all registered', async () => {
+    const { BlockSequence, TierPool, memoryStats } = await import('kvbm-sequence');
+    const before = memoryStats().memoryBytes;
+    const pool = new TierPool({ capacity: 1_000_000, blockSize: 1, saltHash: 0n });
+    const empty = pool.memoryBytes;
+    const seq = new BlockSequence(Uint32Array.from({ length: 1_000_000 }, (_, i) => i), 1, 0n);
+    pool.register(pool.allocate(1_000_000), seq);
+    pool.release(pool.blocks().map((b) => b.id));
+    const full = pool.memoryBytes;
+    console.log(`TierPool: ${(empty / 1e6).toFixed(1)} bytes/block empty, ${(full / 1e6).toFixed(1)} bytes/block with every block registered; WebAssembly memory ${(before / 2 ** 20).toFixed(0)} → ${(memoryStats().memoryBytes / 2 ** 20).toFixed(0)} MiB`);
+    expect(pool.inactiveCount).toBe(1_000_000);
+    expect(full / 1e6).toBeLessThan(120);
+    pool.free();
+    seq.free();
+  });
+
+  it('states WebAssembly memory before and after a replay of 2,000 requests', async () => {
+    const { parseTrace, replayTrace, memoryStats } = await import('kvbm-sequence');
+    const { readFileSync } = await import('node:fs');
+    const trace = parseTrace(readFileSync('../shared/data/mooncake-conversation.jsonl', 'utf8'));
+    const before = memoryStats();
+    const r = replayTrace(trace, { limit: 2000, router: 'round-robin' });
+    const after = memoryStats();
+    console.log(`replay of ${r.requests} requests: WebAssembly memory ${(before.memoryBytes / 2 ** 20).toFixed(0)} → ${(after.memoryBytes / 2 ** 20).toFixed(0)} MiB, live objects ${before.liveObjects} → ${after.liveObjects}`);
+    expect(after.liveObjects).toBe(before.liveObjects);
+  });
+});

@@ -149,9 +149,9 @@ pub extern "C" fn kv_index_apply(index: u32, generation: u32, len: u32) -> i32 {
         for event in events {
             let r = match event {
                 Event::Stored(w, parent, blocks) => idx.apply_stored(w, parent, &blocks)?,
-                Event::Removed(w, hashes) => idx.apply_removed(w, &hashes),
+                Event::Removed(w, hashes) => idx.apply_removed(w, &hashes)?,
                 Event::Cleared(w) => {
-                    idx.apply_cleared(w);
+                    idx.apply_cleared(w)?;
                     EventResult::Ok
                 }
             };
@@ -182,7 +182,7 @@ pub extern "C" fn kv_index_find(
         let words = input_words(input, len)?;
         let idx = table.index(index, generation)?;
         if !now.is_nan() {
-            idx.advance(now);
+            idx.advance(now)?;
         }
         let m = idx.find_matches(&hashes_in(words)?, early_exit != 0);
         let n = m.scores.len() * 5 + m.frequencies.len();
@@ -240,7 +240,7 @@ pub extern "C" fn kv_index_record(
 #[no_mangle]
 pub extern "C" fn kv_index_advance(index: u32, generation: u32, now: f64) -> i32 {
     run(|st| {
-        st.table.index(index, generation)?.advance(time(now)?);
+        st.table.index(index, generation)?.advance(time(now)?)?;
         Ok(())
     })
 }
@@ -249,10 +249,10 @@ pub extern "C" fn kv_index_advance(index: u32, generation: u32, now: f64) -> i32
 #[no_mangle]
 pub extern "C" fn kv_index_remove_worker(index: u32, generation: u32, lo: u32, hi: u32) -> i32 {
     run(|st| {
-        st.table
+        Ok(st
+            .table
             .index(index, generation)?
-            .remove_worker(join(lo, hi));
-        Ok(())
+            .remove_worker(join(lo, hi))?)
     })
 }
 
@@ -309,7 +309,7 @@ pub extern "C" fn kv_index_tree_sizes(index: u32, generation: u32) -> i32 {
 pub extern "C" fn kv_index_dump(index: u32, generation: u32) -> i32 {
     run(|st| {
         let State { table, reply, .. } = st;
-        let entries = table.index(index, generation)?.dump();
+        let entries = table.index(index, generation)?.dump()?;
         let words = entries.iter().flat_map(|e| {
             let p = e.parent_hash.unwrap_or(0);
             let x = e.expires.to_bits();

@@ -163,8 +163,18 @@ pub extern "C" fn kv_pool_release(index: u32, generation: u32, len: u32) -> i32 
 pub extern "C" fn kv_pool_events(index: u32, generation: u32) -> i32 {
     run(|st| {
         let State { table, reply, .. } = st;
-        let events = table.pool(index, generation)?.take_events();
+        let pool = table.pool(index, generation)?;
+        let size: usize = pool
+            .pending_events()
+            .iter()
+            .map(|e| match e {
+                PoolEvent::Stored { blocks, .. } => 5 + 4 * blocks.len(),
+                PoolEvent::Removed { hashes } => 2 + 2 * hashes.len(),
+            })
+            .sum();
         let mut words = Vec::new();
+        crate::errors::try_reserve(&mut words, size)?;
+        let events = pool.take_events();
         for e in &events {
             match e {
                 PoolEvent::Stored { parent, blocks } => {

@@ -13,9 +13,9 @@ pub extern "C" fn kv_snapshot(index: u32, generation: u32) -> i32 {
     run(|st| {
         let State { table, reply, .. } = st;
         let words = match table.get(index, generation)? {
-            Object::Sequence(s) => sequence_to_words(s),
-            Object::Assignments(a) => assignments_to_words(a),
-            Object::Pool(p) => pool_to_words(p),
+            Object::Sequence(s) => sequence_to_words(s)?,
+            Object::Assignments(a) => assignments_to_words(a)?,
+            Object::Pool(p) => pool_to_words(p)?,
             Object::Index(_) => {
                 return Err(super::Failure::WrongKind(
                     "a BlockSequence, ExternalBlockAssignments or TierPool",
