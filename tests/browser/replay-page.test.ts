@@ -1,0 +1,52 @@
+// The replay page (scripts/page) in Debian's Chromium: choose the trace, run a slice in the Web
+// Worker, check the figures equal the Node replay's for the same slice, save a screenshot.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { parseTrace, replayTrace, type ReplayResult } from 'kvbm-sequence';
+import { launch, serve } from '../support/browser';
+// @ts-expect-error: a plain ESM build script
+import { buildPage } from '../../scripts/build-page.mjs';
+
+const TRACE = join(__dirname, '..', '..', '..', 'shared', 'data', 'mooncake-conversation.jsonl');
+const root = join(__dirname, '..', '..');
+let server: { url: string; close: () => Promise<void> };
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await serve(await buildPage());
+  browser = await launch();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('the replay page', () => {
+  it('replays a slice of the trace in a Web Worker, equal to the Node replay, and draws it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1150, height: 760 } });
+    const logs: string[] = [];
+    page.on('pageerror', (e) => logs.push(String(e)));
+    await page.goto(`${server.url}/index.html`);
+    await page.setInputFiles('#trace', TRACE);
+    await page.fill('#limit', '300');
+    await page.fill('#workers', '4');
+    await page.selectOption('#router', 'kv');
+    await page.click('#run');
+    await page.waitForFunction(() => '__replayResult' in window || '__replayError' in window, undefined, { timeout: 120_000 });
+    const error = await page.evaluate(() => (window as unknown as { __replayError?: string }).__replayError);
+    expect(error, logs.join('\n')).toBeUndefined();
+    const inBrowser = await page.evaluate(() => (window as unknown as { __replayResult: ReplayResult }).__replayResult);
+    await page.screenshot({ path: join(root, '.tmp', 'replay-page.png') });
+    await page.close();
+
+    const trace = parseTrace(readFileSync(TRACE, 'utf8'));
+    const inNode = replayTrace(trace, { limit: 300, workers: 4, blockSize: 16, g1Tokens: 1_000_000, g2Tokens: 4_000_000, router: 'kv' });
+    for (const k of ['requests', 'promptTokens', 'g1HitTokens', 'g2HitTokens', 'computedTokens', 'onboardedBlocks', 'offloadedBlocks', 'evictedBlocks', 'rejectedRequests'] as const) {
+      expect(inBrowser[k], k).toBe(inNode[k]);
+    }
+    expect(inBrowser.perWorker.map((w) => w.requests)).toEqual(inNode.perWorker.map((w) => w.requests));
+  }, 180_000);
+});
