@@ -295,7 +295,7 @@ export function replayTrace(trace: readonly TraceRequest[], options: ReplayOptio
         tracker.markPrefillDone(e.id);
       } else {
         (workers[e.worker] as SimulatedWorker).finish(e.id);
-        tracker.free(e.id);
+        tracker.finishRequest(e.id);
       }
     }
   };
@@ -346,6 +346,7 @@ export function replayTrace(trace: readonly TraceRequest[], options: ReplayOptio
     report(requests.length, requests.at(-1)?.timestamp ?? 0);
   } finally {
     index?.free();
+    tracker.free();
     workers.forEach((w) => w.free());
   }
   const seconds = (performance.now() - started) / 1000;

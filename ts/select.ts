@@ -4,8 +4,10 @@
  * @module
  */
 
+import { WasmObject } from './handle.js';
 import type { HashLike, WorkerIdLike, WorkerScore } from './kv-index.js';
 import { u64 } from './validate.js';
+import { check, exports, inputView, outputU32, ret } from './wasm.js';
 
 /** A candidate worker and its load, as {@link LoadTracker.potentialLoads} gives them. */
 export interface WorkerLoad {
@@ -161,51 +163,52 @@ export function selectWorker(
   return { workerId: pick.workerId, dpRank: pick.dpRank, cost: pick.cost, costs };
 }
 
-interface Running {
-  readonly worker: string;
-  readonly hashes: bigint[];
-  prefill: number;
-}
-
-interface Load {
-  readonly workerId: bigint;
-  readonly dpRank: number;
-  readonly blocks: Map<bigint, number>;
-  prefillTokens: number;
-}
-
-/** Hashes as bigints: a `BigUint64Array` as it is (its values are u64 by type), others checked. */
-function hashesOf(value: readonly HashLike[] | BigUint64Array, name: string): bigint[] {
-  if (value instanceof BigUint64Array) return Array.from(value);
+/** Copies hashes into the input buffer as (low, high) words; returns the word count. */
+function inputHashWords(value: readonly HashLike[] | BigUint64Array, name: string): number {
+  if (value instanceof BigUint64Array) {
+    // Its bytes are (low, high) word pairs already on little-endian engines.
+    inputView(value.length * 2).set(new Uint32Array(value.buffer, value.byteOffset, value.length * 2));
+    return value.length * 2;
+  }
   if (!Array.isArray(value)) throw new TypeError(`${name} must be an Array of u64 values or a BigUint64Array`);
-  return value.map((h, i) => idOf(h, `${name}[${i}]`));
+  const words = new Uint32Array(value.length * 2);
+  value.forEach((h, i) => {
+    const [lo, hi] = u64(h, `${name}[${i}]`);
+    words[2 * i] = lo;
+    words[2 * i + 1] = hi;
+  });
+  inputView(words.length).set(words);
+  return words.length;
 }
 
 /**
  * What each worker is running, for {@link selectWorker}: per worker the blocks its running
  * requests hold (a block shared by several counts once) and the prefill tokens queued on it.
  * Identify blocks by their sequence hashes (`computeSequenceHashes`), which name a whole prefix.
+ * Kept in WebAssembly (it is on the router's per-request path): `free()` it (or `using`), or
+ * let the garbage collector do so.
  */
-export class LoadTracker {
-  readonly #workers = new Map<string, Load>();
-  readonly #requests = new Map<string, Running>();
+export class LoadTracker extends WasmObject {
+  readonly #requests = new Map<string, number>();
+  #next = 0;
+
+  /** An empty tracker. */
+  constructor() {
+    super();
+    check(exports().kv_load_new());
+    this.adoptHandle(ret(0), ret(1));
+  }
 
   /** Adds a candidate worker (a no-op where it is known). */
   addWorker(workerId: WorkerIdLike, dpRank = 0): void {
-    const id = idOf(workerId, 'workerId');
-    const dp = rank(dpRank, 'dpRank');
-    const k = `${id}:${dp}`;
-    if (!this.#workers.has(k)) this.#workers.set(k, { workerId: id, dpRank: dp, blocks: new Map(), prefillTokens: 0 });
+    const [lo, hi] = u64(workerId, 'workerId');
+    check(exports().kv_load_add_worker(this.index, this.generation, lo, hi, rank(dpRank, 'dpRank')));
   }
 
   /** Removes a worker (every rank) and forgets its requests. */
   removeWorker(workerId: WorkerIdLike): void {
-    const id = idOf(workerId, 'workerId');
-    for (const [k, w] of this.#workers) {
-      if (w.workerId !== id) continue;
-      this.#workers.delete(k);
-      for (const [r, run] of this.#requests) if (run.worker === k) this.#requests.delete(r);
-    }
+    const [lo, hi] = u64(workerId, 'workerId');
+    check(exports().kv_load_remove_worker(this.index, this.generation, lo, hi));
   }
 
   /**
@@ -213,13 +216,21 @@ export class LoadTracker {
    * order the workers were added.
    */
   potentialLoads(sequenceHashes: readonly HashLike[] | BigUint64Array): Array<Required<WorkerLoad> & { workerId: bigint }> {
-    const distinct = new Set(hashesOf(sequenceHashes, 'sequenceHashes'));
+    const len = inputHashWords(sequenceHashes, 'sequenceHashes');
+    check(exports().kv_load_potential(this.index, this.generation, len));
+    const w = outputU32();
+    const f = new Float64Array(1);
+    const fw = new Uint32Array(f.buffer);
     const out: Array<Required<WorkerLoad> & { workerId: bigint }> = [];
-    for (const w of this.#workers.values()) {
-      let extra = 0;
-      if (w.blocks.size === 0) extra = distinct.size;
-      else for (const h of distinct) if (!w.blocks.has(h)) extra += 1;
-      out.push({ workerId: w.workerId, dpRank: w.dpRank, activeBlocks: w.blocks.size + extra, prefillTokens: w.prefillTokens });
+    for (let at = 0; at < w.length; at += 6) {
+      fw[0] = w[at + 4] as number;
+      fw[1] = w[at + 5] as number;
+      out.push({
+        workerId: (BigInt(w[at + 1] as number) << 32n) | BigInt(w[at] as number),
+        dpRank: w[at + 2] as number,
+        activeBlocks: w[at + 3] as number,
+        prefillTokens: f[0] as number,
+      });
     }
     return out;
   }
@@ -237,40 +248,31 @@ export class LoadTracker {
   ): void {
     if (typeof requestId !== 'string') throw new TypeError('requestId must be a string');
     if (this.#requests.has(requestId)) throw new RangeError(`request ${requestId} is already running`);
-    const id = idOf(workerId, 'workerId');
+    const [lo, hi] = u64(workerId, 'workerId');
     const dp = rank(dpRank, 'dpRank');
     const prefill = finite(prefillTokens, 'prefillTokens', 0);
-    const hashes = hashesOf(sequenceHashes, 'sequenceHashes');
-    this.addWorker(id, dp);
-    const k = `${id}:${dp}`;
-    const w = this.#workers.get(k) as Load;
-    for (const h of hashes) w.blocks.set(h, (w.blocks.get(h) ?? 0) + 1);
-    w.prefillTokens += prefill;
-    this.#requests.set(requestId, { worker: k, hashes, prefill });
+    const len = inputHashWords(sequenceHashes, 'sequenceHashes');
+    const n = this.#next;
+    check(exports().kv_load_add_request(this.index, this.generation, n, lo, hi, dp, len, prefill));
+    this.#next = (this.#next + 1) >>> 0;
+    this.#requests.set(requestId, n);
+  }
+
+  #number(requestId: string): number {
+    const n = this.#requests.get(requestId);
+    if (n === undefined) throw new RangeError(`no running request ${String(requestId)}`);
+    return n;
   }
 
   /** The request's prefill is done: its tokens leave the worker's prefill queue. */
   markPrefillDone(requestId: string): void {
-    const run = this.#requests.get(requestId);
-    if (run === undefined) throw new RangeError(`no running request ${String(requestId)}`);
-    const w = this.#workers.get(run.worker);
-    if (w !== undefined) w.prefillTokens -= run.prefill;
-    run.prefill = 0;
+    check(exports().kv_load_prefill_done(this.index, this.generation, this.#number(requestId)));
   }
 
   /** The request ended: its blocks and any prefill left are released. */
-  free(requestId: string): void {
-    const run = this.#requests.get(requestId);
-    if (run === undefined) throw new RangeError(`no running request ${String(requestId)}`);
+  finishRequest(requestId: string): void {
+    check(exports().kv_load_free(this.index, this.generation, this.#number(requestId)));
     this.#requests.delete(requestId);
-    const w = this.#workers.get(run.worker);
-    if (w === undefined) return;
-    w.prefillTokens -= run.prefill;
-    for (const h of run.hashes) {
-      const n = (w.blocks.get(h) ?? 1) - 1;
-      if (n === 0) w.blocks.delete(h);
-      else w.blocks.set(h, n);
-    }
   }
 
   /** Number of running requests. */

@@ -95,6 +95,13 @@ export interface RawExports {
   kv_pool_record(index: number, generation: number, id: number): number;
   kv_pool_records(index: number, generation: number): number;
   kv_pool_lookup(index: number, generation: number, w0: number, w1: number, w2: number, w3: number): number;
+  kv_load_new(): number;
+  kv_load_add_worker(index: number, generation: number, lo: number, hi: number, dpRank: number): number;
+  kv_load_remove_worker(index: number, generation: number, lo: number, hi: number): number;
+  kv_load_add_request(index: number, generation: number, request: number, lo: number, hi: number, dpRank: number, len: number, prefill: number): number;
+  kv_load_prefill_done(index: number, generation: number, request: number): number;
+  kv_load_free(index: number, generation: number, request: number): number;
+  kv_load_potential(index: number, generation: number, len: number): number;
   kv_engine_hashes(
     profile: number,
     len: number,

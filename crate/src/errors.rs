@@ -128,6 +128,13 @@ pub enum BlockSequenceError {
         /// What is wrong.
         reason: &'static str,
     },
+    /// A request number the load tracker does not know, or (`running`) already runs.
+    RequestState {
+        /// The request number.
+        request: u32,
+        /// Whether it is running (refused by `add_request`) or unknown (refused by the rest).
+        running: bool,
+    },
     /// Two lists that must have the same length do not.
     LengthMismatch {
         /// Ids given.
@@ -211,6 +218,13 @@ impl fmt::Display for BlockSequenceError {
             ),
             BlockSequenceError::InvalidSnapshot { reason } => {
                 write!(f, "invalid snapshot: {}", reason)
+            }
+            BlockSequenceError::RequestState { request, running } => {
+                if *running {
+                    write!(f, "request {} is already running", request)
+                } else {
+                    write!(f, "no running request {}", request)
+                }
             }
             BlockSequenceError::LengthMismatch { ids, blocks } => write!(
                 f,

@@ -17,6 +17,7 @@ pub mod errors;
 pub mod hash;
 pub mod index;
 pub mod lineage;
+pub mod load;
 pub mod plan;
 pub mod pool;
 pub mod profiles;

@@ -9,11 +9,16 @@ import {
   BlockSequence,
   ExternalBlockAssignments,
   KvIndex,
+  TierPool,
+  parseTrace,
+  replayTrace,
   computeSequenceHashes,
   zipAssigned,
   zipAssignedPending,
 } from 'kvbm-sequence';
 import { PureRadixIndex } from './pure-radix';
+import { PurePool, pureReplay } from './pure-pool';
+import { readFileSync as readTrace } from 'node:fs';
 import { QUERY_BLOCKS, routerEvents, routerQuery } from './router-workload';
 import { PureAssignments, PureSequence, hashWasmXxh3, nodeRsXxh3, pureSequenceHashes, pureZip, type Hash64 } from './pure-ts';
 
@@ -253,11 +258,64 @@ async function main(): Promise<void> {
     index.free();
   }
 
+  // W8 pool operations: two 8,192-block sequences take turns in a pool of 8,192 blocks; per
+  // turn: allocate (evicting the other's blocks), register, release, match (all hit), release.
+  {
+    const blocks = 8_192;
+    const seqs = [tokens(blocks * BS), tokens(blocks * BS).map((t) => (t + 1) % 128_256)];
+    const libSeqs = seqs.map((t) => new BlockSequence(t, BS, SALT));
+    const pool = new TierPool({ capacity: blocks, blockSize: BS, saltHash: SALT });
+    let turn = 0;
+    lib['w8-pool-cycle'] = measure(blocks, () => {
+      const seq = libSeqs[turn++ % 2] as BlockSequence;
+      const ids = pool.allocate(blocks);
+      pool.release(pool.register(ids, seq));
+      pool.release(pool.match(seq));
+      pool.takeEvents();
+    });
+    const pureSeqs = seqs.map((t) => new PureSequence(bestPure, t, BS, SALT).lineageHashes);
+    const ppool = new PurePool(blocks);
+    pure['w8-pool-cycle'] = measure(blocks, () => {
+      const lin = pureSeqs[turn++ % 2] as bigint[];
+      const ids = ppool.allocate(blocks);
+      ppool.release(ppool.register(ids, lin, 0));
+      ppool.release(ppool.match(lin));
+    });
+    pool.free();
+    libSeqs.forEach((q) => q.free());
+  }
+
+  // W9 the whole Mooncake trace, round-robin over 4 workers (block size 16, G1 1 M and G2 4 M
+  // tokens per worker), once each: the library's replayTrace and the same flow in plain TS.
+  {
+    const trace = parseTrace(readTrace(join(process.cwd(), '..', 'shared', 'data', 'mooncake-conversation.jsonl'), 'utf8'));
+    const tokensIn = trace.reduce((n, r) => n + r.inputLength + r.outputLength, 0);
+    const once = (f: () => void): Stats => {
+      const t = performance.now();
+      f();
+      const ns = (performance.now() - t) * 1e6;
+      return { median: ns, p10: ns, p90: ns, runs: 1, units: trace.length };
+    };
+    let libHits = 0;
+    let pureHits = 0;
+    lib['w9-replay'] = once(() => {
+      libHits = replayTrace(trace, { router: 'round-robin' }).g1HitTokens;
+    });
+    pure['w9-replay'] = once(() => {
+      pureHits = pureReplay(bestPure, trace).g1HitTokens;
+    });
+    const l = lib['w9-replay'] as Stats;
+    const p = pure['w9-replay'] as Stats;
+    console.error(
+      `W9: ${trace.length} requests, ${(tokensIn / 1e6).toFixed(1)} M tokens: library ${(trace.length / (l.median / 1e9)).toFixed(0)} requests/s, ${(tokensIn / (l.median / 1e9) / 1e6).toFixed(1)} M tokens/s; pure TS ${(trace.length / (p.median / 1e9)).toFixed(0)} requests/s, ${(tokensIn / (p.median / 1e9) / 1e6).toFixed(1)} M tokens/s (G1 hits ${libHits} vs ${pureHits})`,
+    );
+  }
+
   report(native, lib, pure);
 }
 
 // ---- output ----
-const UNIT: Record<string, string> = { w1: 'token', w2: 'token', w3: 'block', w4a: 'step', w4b: 'step', w5: 'entry', w6: 'call', w7: 'block' };
+const UNIT: Record<string, string> = { w1: 'token', w2: 'token', w3: 'block', w4a: 'step', w4b: 'step', w5: 'entry', w6: 'call', w7: 'block', w8: 'block', w9: 'request' };
 
 function fmt(ns: number): string {
   if (ns >= 1e9) return `${(ns / 1e9).toFixed(2)} s`;

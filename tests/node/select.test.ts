@@ -59,11 +59,11 @@ describe('LoadTracker', () => {
     t.addRequest('a', 1, [10n], 32);
     t.markPrefillDone('a');
     expect(t.potentialLoads([])[1]).toMatchObject({ activeBlocks: 1, prefillTokens: 0 });
-    t.free('a');
+    t.finishRequest('a');
     expect(t.potentialLoads([])).toEqual([
       { workerId: 2n, dpRank: 0, activeBlocks: 0, prefillTokens: 0 },
       { workerId: 1n, dpRank: 0, activeBlocks: 0, prefillTokens: 0 },
     ]);
-    expect(() => t.free('a')).toThrow(RangeError);
+    expect(() => t.finishRequest('a')).toThrow(RangeError);
   });
 });

@@ -23,6 +23,7 @@
 mod alloc;
 mod index;
 mod intrinsics;
+mod load;
 mod pool;
 mod profiles;
 mod reply;
@@ -31,6 +32,7 @@ mod snapshot;
 mod table;
 
 pub use index::*;
+pub use load::*;
 pub use pool::*;
 pub use profiles::*;
 pub use router_hash::*;

@@ -264,6 +264,7 @@ impl Reply {
                 code::BINDING_MISMATCH
             }
             BlockSequenceError::InvalidSnapshot { .. } => code::INVALID_SNAPSHOT,
+            BlockSequenceError::RequestState { .. } => code::INVALID_ARGUMENT,
             BlockSequenceError::LengthMismatch { ids, blocks } => {
                 self.ret[..2].copy_from_slice(&[ids as u32, blocks as u32]);
                 code::LENGTH_MISMATCH

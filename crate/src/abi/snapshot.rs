@@ -16,7 +16,7 @@ pub extern "C" fn kv_snapshot(index: u32, generation: u32) -> i32 {
             Object::Sequence(s) => sequence_to_words(s)?,
             Object::Assignments(a) => assignments_to_words(a)?,
             Object::Pool(p) => pool_to_words(p)?,
-            Object::Index(_) => {
+            Object::Index(_) | Object::Load(_) => {
                 return Err(super::Failure::WrongKind(
                     "a BlockSequence, ExternalBlockAssignments or TierPool",
                 ))

@@ -5,6 +5,7 @@ use super::Failure;
 use crate::assignments::ExternalBlockAssignments;
 use crate::errors::try_reserve;
 use crate::index::KvIndex;
+use crate::load::LoadTracker;
 use crate::pool::TierPool;
 use crate::sequence::BlockSequence;
 
@@ -14,6 +15,7 @@ pub(super) enum Object {
     Assignments(ExternalBlockAssignments),
     Index(Box<KvIndex>),
     Pool(Box<TierPool>),
+    Load(Box<LoadTracker>),
 }
 
 struct Slot {
@@ -116,6 +118,18 @@ impl Table {
         match self.get(index, generation)? {
             Object::Pool(p) => Ok(p),
             _ => Err(Failure::WrongKind("a TierPool")),
+        }
+    }
+
+    /// The load tracker behind a handle.
+    pub(super) fn load(
+        &mut self,
+        index: u32,
+        generation: u32,
+    ) -> Result<&mut LoadTracker, Failure> {
+        match self.get(index, generation)? {
+            Object::Load(l) => Ok(l),
+            _ => Err(Failure::WrongKind("a LoadTracker")),
         }
     }
 

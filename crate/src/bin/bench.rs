@@ -7,6 +7,7 @@
 
 use indexmap::IndexMap;
 use kvbm_sequence::index::{KvIndex, StoredBlock, WorkerKey};
+use kvbm_sequence::pool::{EvictionPolicy, TierPool};
 use kvbm_sequence::{
     compute_sequence_hashes, zip_assigned, zip_assigned_pending, BlockSequence,
     ExternalBlockAssignments, SequenceHash,
@@ -400,6 +401,32 @@ fn main() {
         measure(QUERY_BLOCKS, 10, budget, || {
             let m = index.find_matches(&query, false);
             keep(m.scores.len() as u64);
+        }),
+    );
+
+    // W8: two 8,192-block sequences take turns in a pool of 8,192 blocks (tests/bench/bench.ts).
+    let pool_blocks = 8_192usize;
+    let a = tokens(pool_blocks * BLOCK_SIZE);
+    let b: Vec<u32> = a.iter().map(|t| (t + 1) % 128_256).collect();
+    let seqs = [
+        BlockSequence::new(&a, BLOCK_SIZE, SALT).unwrap_or_else(|e| panic!("{}", e)),
+        BlockSequence::new(&b, BLOCK_SIZE, SALT).unwrap_or_else(|e| panic!("{}", e)),
+    ];
+    let mut pool =
+        TierPool::with_capacity(pool_blocks as u32, BLOCK_SIZE, SALT, EvictionPolicy::Lru)
+            .unwrap_or_else(|e| panic!("{}", e));
+    let mut turn = 0usize;
+    results.insert(
+        "w8-pool-cycle".to_string(),
+        measure(pool_blocks, 10, budget, || {
+            let seq = &seqs[turn % 2];
+            turn += 1;
+            let ids = pool.allocate(pool_blocks).unwrap_or_default();
+            let held = pool.register(&ids, seq, 0).unwrap_or_default();
+            pool.release(&held).ok();
+            let hit = pool.match_sequence(seq, 0).unwrap_or_default();
+            pool.release(&hit).ok();
+            keep(pool.take_events().len() as u64);
         }),
     );
 
