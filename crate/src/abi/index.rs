@@ -10,7 +10,7 @@
 //! The whole stream is parsed before any event applies, so a malformed stream changes nothing.
 
 use super::table::Object;
-use super::{hi, input_words, join, lo, run, Failure, State};
+use super::{hashes_in, hi, input_words, join, lo, run, Failure, State};
 use crate::index::{DumpEntry, EventResult, KvIndex, StoredBlock, WorkerKey};
 
 /// Words per dump entry: worker (3), parent flag and hash (3), block and tokens hash (4),
@@ -94,14 +94,6 @@ fn parse_events(words: &[u32]) -> Result<Vec<Event>, Failure> {
         events.push(event);
     }
     Ok(events)
-}
-
-/// The 64-bit hashes of `words`, (low, high) pairs.
-fn hashes_in(words: &[u32]) -> Result<Vec<u64>, Failure> {
-    let mut hashes = Vec::new();
-    crate::errors::try_reserve(&mut hashes, words.len() / 2)?;
-    hashes.extend(words.chunks_exact(2).map(|c| join(c[0], c[1])));
-    Ok(hashes)
 }
 
 /// A time passed by the caller: any number but NaN.

@@ -2,7 +2,7 @@
 //! input buffer; prefill token counts as f64.
 
 use super::table::Object;
-use super::{hi, input_words, join, lo, run, State};
+use super::{hashes_in, hi, input_words, join, lo, run, State};
 use crate::index::WorkerKey;
 use crate::load::LoadTracker;
 
@@ -11,13 +11,6 @@ fn key(lo: u32, hi: u32, dp_rank: u32) -> WorkerKey {
         worker_id: join(lo, hi),
         dp_rank,
     }
-}
-
-fn hashes(words: &[u32]) -> Result<Vec<u64>, super::Failure> {
-    let mut out = Vec::new();
-    crate::errors::try_reserve(&mut out, words.len() / 2)?;
-    out.extend(words.chunks_exact(2).map(|c| join(c[0], c[1])));
-    Ok(out)
 }
 
 /// New tracker: handle in `ret[0..2]`.
@@ -70,7 +63,7 @@ pub extern "C" fn kv_load_add_request(
 ) -> i32 {
     run(|st| {
         let State { input, table, .. } = st;
-        let hs = hashes(input_words(input, len)?)?;
+        let hs = hashes_in(input_words(input, len)?)?;
         let prefill = if prefill.is_finite() { prefill } else { 0.0 };
         Ok(table.load(index, generation)?.add_request(
             request,
@@ -109,7 +102,7 @@ pub extern "C" fn kv_load_potential(index: u32, generation: u32, len: u32) -> i3
             table,
             reply,
         } = st;
-        let hs = hashes(input_words(input, len)?)?;
+        let hs = hashes_in(input_words(input, len)?)?;
         let tracker = table.load(index, generation)?;
         let loads = tracker.potential_loads(&hs)?;
         let words = loads.iter().flat_map(|l| {

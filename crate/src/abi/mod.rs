@@ -166,6 +166,14 @@ pub(crate) fn join(lo: u32, hi: u32) -> u64 {
     u64::from(hi) << 32 | u64::from(lo)
 }
 
+/// The 64-bit values of `words`, (low, high) pairs.
+pub(crate) fn hashes_in(words: &[u32]) -> Result<Vec<u64>, Failure> {
+    let mut out = Vec::new();
+    try_reserve(&mut out, words.len() / 2)?;
+    out.extend(words.chunks_exact(2).map(|c| join(c[0], c[1])));
+    Ok(out)
+}
+
 /// A lineage hash as four 32-bit words, least significant first.
 fn words_of(h: SequenceHash) -> [u32; 4] {
     let raw = h.raw();
