@@ -154,6 +154,18 @@ export class TierPool extends WasmObject {
   }
 
   /**
+   * The positions `from .. to` (default: to the end) of `sequence`'s complete blocks that are
+   * not registered here — what a write-through offload to this tier must copy.
+   */
+  missing(sequence: BlockSequence, from = 0, to?: number): Uint32Array {
+    const [si, sg] = instance(sequence, BlockSequence, 'sequence').handle();
+    const start = Math.min(count(from, 'from'), 0xffff_ffff);
+    const end = to === undefined ? 0xffff_ffff : Math.min(count(to, 'to'), 0xffff_ffff);
+    check(exports().kv_pool_missing(this.index, this.generation, si, sg, start, end));
+    return outputU32();
+  }
+
+  /**
    * `n` ids from the free list, evicting inactive blocks (by the policy) when it is short; they
    * come back active and unregistered. `BlockSequenceError` `PoolExhausted` (nothing changed)
    * where free + inactive < n.
@@ -206,6 +218,11 @@ export class TierPool extends WasmObject {
       }
     }
     return out;
+  }
+
+  /** Drops the queued events without reading them (a worker no router listens to). */
+  clearEvents(): void {
+    check(exports().kv_pool_events(this.index, this.generation));
   }
 
   /** An id's state, or `undefined` for an id the pool does not own. */

@@ -318,8 +318,8 @@ export function replayTrace(trace: readonly TraceRequest[], options: ReplayOptio
       const worker = workers[chosen] as SimulatedWorker;
       const figures: RequestFigures = worker.admit(id, prompt, outputTokens(i, request.outputLength));
       hashed += prompt.length + request.outputLength;
-      const events = worker.takeEvents();
-      if (index) index.applyEvents(events);
+      if (index) index.applyEvents(worker.takeEvents());
+      else worker.clearEvents();
       totals.requests += 1;
       totals.promptTokens += figures.promptTokens;
       const l = load[chosen] as (typeof load)[0];

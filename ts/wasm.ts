@@ -89,6 +89,7 @@ export interface RawExports {
   kv_pool_match(index: number, generation: number, seqIndex: number, seqGeneration: number, from: number): number;
   kv_pool_match_hashes(index: number, generation: number, count: number): number;
   kv_pool_allocate(index: number, generation: number, n: number): number;
+  kv_pool_missing(index: number, generation: number, seqIndex: number, seqGeneration: number, from: number, to: number): number;
   kv_pool_register(index: number, generation: number, seqIndex: number, seqGeneration: number, len: number, start: number): number;
   kv_pool_release(index: number, generation: number, len: number): number;
   kv_pool_events(index: number, generation: number): number;

@@ -179,29 +179,18 @@ export class SimulatedWorker {
   #offload(seq: BlockSequence, from: number, to: number, held: Held): number {
     const g2 = this.g2;
     if (!g2 || to <= from) return 0;
-    const hashes = seq.slice(from, to).allSequenceHashes();
+    const missing = g2.missing(seq, from, to);
     let written = 0;
-    let run: number[] = [];
-    let runStart = from;
-    const flush = (): void => {
-      if (run.length === 0) return;
-      const room = Math.min(run.length, g2.freeCount + g2.inactiveCount);
-      if (room > 0) {
-        const ids = g2.allocate(room);
-        held.g2.push(...g2.register(ids, seq, runStart));
-        written += room;
-      }
-      run = [];
-    };
-    hashes.forEach((h, i) => {
-      if (g2.isRegistered(h)) {
-        flush();
-        runStart = from + i + 1;
-      } else {
-        run.push(from + i);
-      }
-    });
-    flush();
+    // Register runs of consecutive positions, as many as G2 has room for.
+    for (let k = 0; k < missing.length; ) {
+      let end = k + 1;
+      while (end < missing.length && missing[end] === (missing[end - 1] as number) + 1) end++;
+      const room = Math.min(end - k, g2.freeCount + g2.inactiveCount);
+      if (room === 0) break;
+      held.g2.push(...g2.register(g2.allocate(room), seq, missing[k] as number));
+      written += room;
+      k = end;
+    }
     return written;
   }
 
@@ -216,8 +205,14 @@ export class SimulatedWorker {
 
   /** The device tier's KV events since the last call (what the worker publishes to a router). */
   takeEvents(): KvEvent[] {
-    this.g2?.takeEvents();
+    this.g2?.clearEvents();
     return this.g1.takeEvents();
+  }
+
+  /** Drops both tiers' queued events (a worker no router listens to). */
+  clearEvents(): void {
+    this.g2?.clearEvents();
+    this.g1.clearEvents();
   }
 
   /** Frees both pools. */

@@ -377,6 +377,30 @@ impl TierPool {
         self.match_hashes(&hashes, 0)
     }
 
+    /// Positions `from .. to` of the sequence whose blocks are not registered here (what a
+    /// write-through offload must copy), in order.
+    pub fn unregistered_positions(
+        &self,
+        seq: &BlockSequence,
+        from: usize,
+        to: usize,
+    ) -> Result<Vec<u32>> {
+        self.check_binding(seq)?;
+        let blocks = seq
+            .blocks()
+            .get(from..to.min(seq.block_count()))
+            .unwrap_or(&[]);
+        let mut out = Vec::new();
+        try_reserve(&mut out, blocks.len())?;
+        out.extend(
+            blocks
+                .iter()
+                .filter(|b| !self.registered.contains_key(&b.lineage_hash().raw()))
+                .map(|b| b.position() as u32),
+        );
+        Ok(out)
+    }
+
     /// Fails with `BindingMismatch` for a sequence of another block size or salt.
     pub fn check_binding(&self, seq: &BlockSequence) -> Result<()> {
         if seq.block_size() != self.block_size || seq.salt_hash() != self.salt_hash {

@@ -112,6 +112,25 @@ pub extern "C" fn kv_pool_match_hashes(index: u32, generation: u32, count: u32) 
     })
 }
 
+/// Positions `from .. to` of the sequence not registered in the pool. Output: the positions.
+#[no_mangle]
+pub extern "C" fn kv_pool_missing(
+    index: u32,
+    generation: u32,
+    seq_index: u32,
+    seq_generation: u32,
+    from: u32,
+    to: u32,
+) -> i32 {
+    run(|st| {
+        let (pool, seq) = st
+            .table
+            .pool_and_sequence((index, generation), (seq_index, seq_generation))?;
+        let positions = pool.unregistered_positions(seq, from as usize, to as usize)?;
+        st.reply.u32s(&positions)
+    })
+}
+
 /// `allocate(n)`. Output: the ids.
 #[no_mangle]
 pub extern "C" fn kv_pool_allocate(index: u32, generation: u32, n: u32) -> i32 {
