@@ -72,9 +72,18 @@ describe('the packed package', () => {
     expect(cjs).toEqual([2, 1]);
   });
 
+  it('installs the kvbm-sequence command', () => {
+    const out = execFileSync(join(fixture, 'node_modules', '.bin', 'kvbm-sequence'), ['hash', '-', '--block-size', '4', '--json'], {
+      cwd: fixture,
+      input: '1 2 3 4 5 6 7 8 9 10 11 12',
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out).sequenceHashes).toEqual(expected);
+  });
+
   it('ships its types, and strict TypeScript code type-checks against them', () => {
     const files = readdirSync(join(fixture, 'node_modules', 'kvbm-sequence', 'dist'));
-    expect(files.sort()).toEqual(['browser.js', 'index.cjs', 'index.d.ts', 'index.js', 'vllm.cjs', 'vllm.d.ts', 'vllm.js']);
+    expect(files.sort()).toEqual(['browser.js', 'cli.js', 'index.cjs', 'index.d.ts', 'index.js', 'vllm.cjs', 'vllm.d.ts', 'vllm.js']);
     writeFileSync(
       join(fixture, 'typed.ts'),
       `import { BlockSequence, ExternalBlockAssignments, SequenceHash, BlockSequenceError, KvIndex, zipAssignedPending, computeSequenceHashes, type EventResult, type Plan } from 'kvbm-sequence';
