@@ -39,7 +39,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
         res.writeHead(404).end();
       }
     });
-    server.listen(Number(process.env.PORT ?? 8080), '127.0.0.1', () => console.log(`replay page: http://127.0.0.1:${server.address().port}/ (Ctrl-C stops it)`));
+    server.listen(Number(process.env.PORT ?? 8080), '127.0.0.1', () =>
+      console.log(`replay page: http://127.0.0.1:${server.address().port}/ (Ctrl-C stops it)`),
+    );
   } else {
     console.log(`built ${out}`);
   }

@@ -7,6 +7,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p .tmp
 
 bash scripts/build.sh
+# Formatting and lint (Prettier, ESLint) are part of the suite: the code stays clean under them.
+npm run --silent lint
 scripts/cargo.sh test 2>&1 | tee .tmp/cargo-test.log | grep -E '^test result|FAILED|panicked' || true
 cargo_status=${PIPESTATUS[0]}
 

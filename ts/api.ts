@@ -5,12 +5,7 @@
 
 export { ExternalBlockAssignments, type BlockAssignment } from './assignments.js';
 export { BlockSequence, BlockSequenceSlice, type BlockInfo, type BlocksLike, type Range } from './block-sequence.js';
-export {
-  BlockSequenceError,
-  type BlockSequenceErrorFields,
-  type BlockSequenceErrorKind,
-  type TokenExtensionReason,
-} from './errors.js';
+export { BlockSequenceError, type BlockSequenceErrorFields, type BlockSequenceErrorKind, type TokenExtensionReason } from './errors.js';
 export { computeBlockHashes, computeSaltHash, computeSequenceHashes } from './hash.js';
 export { zipAssigned, zipAssignedPending, type Plan } from './plan.js';
 export { SequenceHash } from './sequence-hash.js';
@@ -34,15 +29,7 @@ export {
   type WorkerRef,
   type WorkerScore,
 } from './kv-index.js';
-export {
-  LoadTracker,
-  seededRandom,
-  selectWorker,
-  type SelectOptions,
-  type Selection,
-  type WorkerCost,
-  type WorkerLoad,
-} from './select.js';
+export { LoadTracker, seededRandom, selectWorker, type SelectOptions, type Selection, type WorkerCost, type WorkerLoad } from './select.js';
 export { fromRouterEvent } from './router-event.js';
 export type { RouterHashOptions, SaltOptions } from './hash.js';
 export { computeEngineHashes, type EngineHashOptions, type EngineHashes, type EngineProfile } from './profiles.js';

@@ -312,10 +312,7 @@ function pairsFromOutput(): BlockAssignment[] {
   const w = outputU32();
   const out = new Array<BlockAssignment>(w.length / 5);
   for (let i = 0, k = 0; k < w.length; i++, k += 5) {
-    out[i] = [
-      w[k] as number,
-      SequenceHash.fromWords(w[k + 1] as number, w[k + 2] as number, w[k + 3] as number, w[k + 4] as number),
-    ];
+    out[i] = [w[k] as number, SequenceHash.fromWords(w[k + 1] as number, w[k + 2] as number, w[k + 3] as number, w[k + 4] as number)];
   }
   return out;
 }

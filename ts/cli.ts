@@ -8,7 +8,15 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { computeBlockHashes, computeSaltHash, computeSequenceHashes, parseTrace, replayTrace, type ReplayOptions, type ReplayResult } from 'kvbm-sequence';
+import {
+  computeBlockHashes,
+  computeSaltHash,
+  computeSequenceHashes,
+  parseTrace,
+  replayTrace,
+  type ReplayOptions,
+  type ReplayResult,
+} from 'kvbm-sequence';
 
 const USAGE = `usage:
   kvbm-sequence replay <trace.jsonl> [--workers N] [--block-size B] [--g1-tokens X|unlimited]
@@ -45,7 +53,8 @@ function intFlag(flags: Map<string, string | true>, name: string, min: number): 
   const v = flags.get(name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${String(v)}`);
+  if (typeof v !== 'string' || !Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer >= ${min}, got ${String(v)}`);
   return n;
 }
 
@@ -74,7 +83,10 @@ export function replayTable(r: ReplayResult): string {
       `worker ${w.workerId}`,
       `${fmt(w.requests)} requests, ${fmt(w.promptTokens)} prompt tokens, hit ${pct(w.hitTokens, w.promptTokens)}, peak ${w.peakRunning} running`,
     ]),
-    ['replay speed', `${fmt(r.requestsPerSecond)} requests/s, ${(r.tokensHashedPerSecond / 1e6).toFixed(1)} M tokens hashed/s (${r.seconds.toFixed(1)} s)`],
+    [
+      'replay speed',
+      `${fmt(r.requestsPerSecond)} requests/s, ${(r.tokensHashedPerSecond / 1e6).toFixed(1)} M tokens hashed/s (${r.seconds.toFixed(1)} s)`,
+    ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   const head = `settings: ${s.workers} workers, block size ${s.blockSize}, G1 ${s.g1Tokens === 'unlimited' ? 'unlimited' : fmt(s.g1Tokens)} tokens/worker, G2 ${
@@ -106,7 +118,9 @@ function replay(positional: string[], flags: Map<string, string | true>): void {
       ? (p) => {
           const width = 30;
           const filled = Math.round((width * p.done) / p.total);
-          process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} requests, hit ${pct(p.totals.g1HitTokens + p.totals.g2HitTokens, p.totals.promptTokens)}`);
+          process.stderr.write(
+            `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} requests, hit ${pct(p.totals.g1HitTokens + p.totals.g2HitTokens, p.totals.promptTokens)}`,
+          );
           if (p.done === p.total) process.stderr.write('\n');
         }
       : undefined,
@@ -134,7 +148,15 @@ function hash(positional: string[], flags: Map<string, string | true>): void {
   const blockHashes = computeBlockHashes(tokens, bs, salt);
   const sequenceHashes = computeSequenceHashes(tokens, bs, salt);
   if (flags.has('json')) {
-    console.log(JSON.stringify({ blockSize: bs, saltHash: String(salt), tokens: tokens.length, blockHashes: [...blockHashes].map(String), sequenceHashes: [...sequenceHashes].map(String) }));
+    console.log(
+      JSON.stringify({
+        blockSize: bs,
+        saltHash: String(salt),
+        tokens: tokens.length,
+        blockHashes: [...blockHashes].map(String),
+        sequenceHashes: [...sequenceHashes].map(String),
+      }),
+    );
   } else {
     console.log(`${tokens.length} tokens, block size ${bs}, salt ${salt}: ${blockHashes.length} complete blocks`);
     console.log('block  block hash (local)    sequence hash');

@@ -8,13 +8,7 @@ import { WASM_BASE64 } from './generated/wasm-bytes.js';
 import { adopt, check, exports, isLoaded, ret } from './wasm.js';
 
 /** What `init` can load from: bytes, a compiled module, a `Response`, a URL, or a promise of them. */
-export type InitInput =
-  | BufferSource
-  | WebAssembly.Module
-  | Response
-  | URL
-  | string
-  | Promise<BufferSource | WebAssembly.Module | Response>;
+export type InitInput = BufferSource | WebAssembly.Module | Response | URL | string | Promise<BufferSource | WebAssembly.Module | Response>;
 
 /** The inlined module bytes. */
 function inlinedBytes(): Uint8Array<ArrayBuffer> {

@@ -52,7 +52,10 @@ export interface PoolBlock {
 const STATES: readonly BlockState[] = ['free', 'active', 'inactive'];
 
 function blockFrom(w: ArrayLike<number>, at: number): PoolBlock {
-  const hash = w[at + 3] === 1 ? SequenceHash.fromWords(w[at + 4] as number, w[at + 5] as number, w[at + 6] as number, w[at + 7] as number) : undefined;
+  const hash =
+    w[at + 3] === 1
+      ? SequenceHash.fromWords(w[at + 4] as number, w[at + 5] as number, w[at + 6] as number, w[at + 7] as number)
+      : undefined;
   return { id: w[at] as number, state: STATES[w[at + 1] as number] ?? 'free', refCount: w[at + 2] as number, hash };
 }
 
@@ -201,7 +204,7 @@ export class TierPool extends WasmObject {
     const join = (at: number) => (BigInt(w[at + 1] as number) << 32n) | BigInt(w[at] as number);
     const out: KvEvent[] = [];
     const worker = { workerId: this.#workerId, dpRank: this.#dpRank };
-    for (let at = 0; at < w.length; ) {
+    for (let at = 0; at < w.length;) {
       if (w[at] === 0) {
         const parentHash = w[at + 1] === 1 ? join(at + 2) : null;
         const n = w[at + 4] as number;

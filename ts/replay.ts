@@ -43,7 +43,12 @@ export function parseTrace(text: string): TraceRequest[] {
     if (!ok(r.timestamp) || !ok(r.input_length) || !ok(r.output_length) || !Array.isArray(r.hash_ids) || !r.hash_ids.every(ok)) {
       throw new TypeError(`trace line ${i + 1} is not { timestamp, input_length, output_length, hash_ids }`);
     }
-    out.push({ timestamp: r.timestamp as number, inputLength: r.input_length as number, outputLength: r.output_length as number, hashIds: r.hash_ids as number[] });
+    out.push({
+      timestamp: r.timestamp as number,
+      inputLength: r.input_length as number,
+      outputLength: r.output_length as number,
+      hashIds: r.hash_ids as number[],
+    });
   });
   return out;
 }
@@ -258,7 +263,10 @@ export function replayTrace(trace: readonly TraceRequest[], options: ReplayOptio
   const salt = computeSaltHash();
   const g1Blocks = blocksFor(settings.g1Tokens, bs, requests);
   const g2Blocks = settings.g2Tokens === null ? null : blocksFor(settings.g2Tokens, bs, requests);
-  const workers = Array.from({ length: settings.workers }, (_, w) => new SimulatedWorker({ workerId: w, blockSize: bs, saltHash: salt, g1Blocks, g2Blocks, eviction: settings.eviction }));
+  const workers = Array.from(
+    { length: settings.workers },
+    (_, w) => new SimulatedWorker({ workerId: w, blockSize: bs, saltHash: salt, g1Blocks, g2Blocks, eviction: settings.eviction }),
+  );
   const index = settings.router === 'kv' ? new KvIndex() : undefined;
   const tracker = new LoadTracker();
   workers.forEach((w) => tracker.addWorker(w.workerId));

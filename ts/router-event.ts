@@ -54,14 +54,22 @@ export function fromRouterEvent(input: string | object): KvEvent {
       parentHash: s.parent_hash === null || s.parent_hash === undefined ? null : u64(s.parent_hash, 'parent_hash'),
       blocks: s.blocks.map((b: unknown, i: number) => {
         const block = record(b, `blocks[${i}]`);
-        return { blockHash: u64(block.block_hash, `blocks[${i}].block_hash`), tokensHash: u64(block.tokens_hash, `blocks[${i}].tokens_hash`) };
+        return {
+          blockHash: u64(block.block_hash, `blocks[${i}].block_hash`),
+          tokensHash: u64(block.tokens_hash, `blocks[${i}].tokens_hash`),
+        };
       }),
     };
   }
   if ('removed' in d) {
     const r = record(d.removed, 'event.data.removed');
     if (!Array.isArray(r.block_hashes)) throw new TypeError('event.data.removed.block_hashes must be an Array');
-    return { type: 'removed', workerId, dpRank: dp, blockHashes: r.block_hashes.map((h: unknown, i: number) => u64(h, `block_hashes[${i}]`)) };
+    return {
+      type: 'removed',
+      workerId,
+      dpRank: dp,
+      blockHashes: r.block_hashes.map((h: unknown, i: number) => u64(h, `block_hashes[${i}]`)),
+    };
   }
   throw new TypeError("event.data must be { stored }, { removed } or 'cleared'");
 }

@@ -132,11 +132,7 @@ export class SequenceHash {
   /** Whether `other` is the same value. */
   equals(other: SequenceHash): boolean {
     return (
-      other instanceof SequenceHash &&
-      this.#w0 === other.#w0 &&
-      this.#w1 === other.#w1 &&
-      this.#w2 === other.#w2 &&
-      this.#w3 === other.#w3
+      other instanceof SequenceHash && this.#w0 === other.#w0 && this.#w1 === other.#w1 && this.#w2 === other.#w2 && this.#w3 === other.#w3
     );
   }
 

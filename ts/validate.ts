@@ -53,9 +53,7 @@ export function u64(value: unknown, name: string): [number, number] {
   }
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value) || value < 0) {
-      throw new RangeError(
-        `${name} must be a bigint in 0..=2^64-1 or a non-negative safe integer, got ${describe(value)}`,
-      );
+      throw new RangeError(`${name} must be a bigint in 0..=2^64-1 or a non-negative safe integer, got ${describe(value)}`);
     }
     return [value >>> 0, Math.floor(value / 2 ** 32)];
   }

@@ -75,7 +75,8 @@ function mmHashesOf(extraKeys: unknown): Array<bigint[] | null> | undefined {
 
 /** Splits an event block of `k × blockSize` tokens: inner pieces get ids mixed from the block's (the last keeps it). */
 function splitHash(last: bigint, index: number, count: number): bigint {
-  let x = last ^ 0x4459_4e41_4d4f_4b56n ^ ((BigInt(index) * 0x9e37_79b9_7f4a_7c15n) & U64) ^ ((BigInt(count) * 0xbf58_476d_1ce4_e5b9n) & U64);
+  let x =
+    last ^ 0x4459_4e41_4d4f_4b56n ^ ((BigInt(index) * 0x9e37_79b9_7f4a_7c15n) & U64) ^ ((BigInt(count) * 0xbf58_476d_1ce4_e5b9n) & U64);
   x ^= x >> 30n;
   x = (x * 0xbf58_476d_1ce4_e5b9n) & U64;
   x ^= x >> 27n;

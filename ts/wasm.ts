@@ -53,27 +53,11 @@ export interface RawExports {
   kv_asg_take_staged(index: number, generation: number): number;
   kv_asg_clear(index: number, generation: number): number;
   kv_zip(aIndex: number, aGeneration: number, bIndex: number, bGeneration: number, pending: number): number;
-  kv_router_hashes(
-    len: number,
-    blockSize: number,
-    seedLo: number,
-    seedHi: number,
-    eagle: number,
-    mmLen: number,
-    chained: number,
-  ): number;
+  kv_router_hashes(len: number, blockSize: number, seedLo: number, seedHi: number, eagle: number, mmLen: number, chained: number): number;
   kv_index_new(approximate: number, ttl: number): number;
   kv_index_apply(index: number, generation: number, len: number): number;
   kv_index_find(index: number, generation: number, len: number, earlyExit: number, now: number): number;
-  kv_index_record(
-    index: number,
-    generation: number,
-    idLo: number,
-    idHi: number,
-    dpRank: number,
-    len: number,
-    now: number,
-  ): number;
+  kv_index_record(index: number, generation: number, idLo: number, idHi: number, dpRank: number, len: number, now: number): number;
   kv_index_advance(index: number, generation: number, now: number): number;
   kv_index_remove_worker(index: number, generation: number, lo: number, hi: number): number;
   kv_index_clear(index: number, generation: number): number;
@@ -99,7 +83,16 @@ export interface RawExports {
   kv_load_new(): number;
   kv_load_add_worker(index: number, generation: number, lo: number, hi: number, dpRank: number): number;
   kv_load_remove_worker(index: number, generation: number, lo: number, hi: number): number;
-  kv_load_add_request(index: number, generation: number, request: number, lo: number, hi: number, dpRank: number, len: number, prefill: number): number;
+  kv_load_add_request(
+    index: number,
+    generation: number,
+    request: number,
+    lo: number,
+    hi: number,
+    dpRank: number,
+    len: number,
+    prefill: number,
+  ): number;
   kv_load_prefill_done(index: number, generation: number, request: number): number;
   kv_load_free(index: number, generation: number, request: number): number;
   kv_load_potential(index: number, generation: number, len: number): number;
@@ -155,9 +148,7 @@ export function isLoaded(): boolean {
 /** The raw exports; throws where the module is not initialised yet. */
 export function exports(): RawExports {
   if (raw === undefined) {
-    throw new Error(
-      'kvbm-sequence: the WebAssembly module is not initialised: call `await init()` (or `initSync()`) first',
-    );
+    throw new Error('kvbm-sequence: the WebAssembly module is not initialised: call `await init()` (or `initSync()`) first');
   }
   return raw;
 }
@@ -257,7 +248,11 @@ function output<T extends Uint8Array | Uint32Array | BigUint64Array>(view: () =>
 }
 
 function outputBytes(): Uint8Array {
-  return output(() => u8, (n) => new Uint8Array(n), 0);
+  return output(
+    () => u8,
+    (n) => new Uint8Array(n),
+    0,
+  );
 }
 
 /** The output buffer as fresh bytes. */
@@ -267,12 +262,20 @@ export function outputBytesCopy(): Uint8Array {
 
 /** The output buffer as a fresh Uint32Array. */
 export function outputU32(): Uint32Array {
-  return output(() => u32, (n) => new Uint32Array(n), 2);
+  return output(
+    () => u32,
+    (n) => new Uint32Array(n),
+    2,
+  );
 }
 
 /** The output buffer as a fresh BigUint64Array. */
 export function outputU64(): BigUint64Array {
-  return output(() => u64, (n) => new BigUint64Array(n), 3);
+  return output(
+    () => u64,
+    (n) => new BigUint64Array(n),
+    3,
+  );
 }
 
 /** The output buffer as UTF-8 text. */

@@ -77,7 +77,8 @@ export class SimulatedWorker {
     this.saltHash = options.saltHash ?? 1337n;
     const common = { blockSize: this.blockSize, saltHash: this.saltHash, eviction: options.eviction ?? 'lru', workerId: options.workerId };
     this.g1 = new TierPool({ capacity: options.g1Blocks, ...common });
-    this.g2 = options.g2Blocks === null || options.g2Blocks === undefined ? undefined : new TierPool({ capacity: options.g2Blocks, ...common });
+    this.g2 =
+      options.g2Blocks === null || options.g2Blocks === undefined ? undefined : new TierPool({ capacity: options.g2Blocks, ...common });
   }
 
   /** Requests admitted and not finished. */
@@ -112,7 +113,15 @@ export class SimulatedWorker {
         if (!isExhausted(e)) throw e;
         g1.release(g1Hit);
         g2?.release(g2Hit);
-        return { promptTokens: seq.totalTokens, g1HitTokens: 0, g2HitTokens: 0, computedTokens: 0, onboardedBlocks: 0, offloadedBlocks: 0, rejected: true };
+        return {
+          promptTokens: seq.totalTokens,
+          g1HitTokens: 0,
+          g2HitTokens: 0,
+          computedTokens: 0,
+          onboardedBlocks: 0,
+          offloadedBlocks: 0,
+          rejected: true,
+        };
       }
       held.g1.push(...g1Hit);
       // 2. Onboarding: the plan copies G2's blocks into the new G1 ids (SPEC §4).
@@ -151,7 +160,7 @@ export class SimulatedWorker {
         held.g1.push(...g1.register([partial], seq, done));
         offloadedDecode += this.#offload(seq, done, done + 1, held);
         try {
-          partial = (g1.allocate(1)[0] as number);
+          partial = g1.allocate(1)[0] as number;
         } catch (e) {
           if (!isExhausted(e)) throw e;
           decoding = false; // out of device memory: the rest of the output is not cached
@@ -182,7 +191,7 @@ export class SimulatedWorker {
     const missing = g2.missing(seq, from, to);
     let written = 0;
     // Register runs of consecutive positions, as many as G2 has room for.
-    for (let k = 0; k < missing.length; ) {
+    for (let k = 0; k < missing.length;) {
       let end = k + 1;
       while (end < missing.length && missing[end] === (missing[end - 1] as number) + 1) end++;
       const room = Math.min(end - k, g2.freeCount + g2.inactiveCount);

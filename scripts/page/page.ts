@@ -123,10 +123,17 @@ $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
       const p = data.progress;
       last = p;
       const t = p.totals;
-      samples.push({ done: p.done, g1: (100 * t.g1HitTokens) / Math.max(1, t.promptTokens), g2: (100 * t.g2HitTokens) / Math.max(1, t.promptTokens) });
+      samples.push({
+        done: p.done,
+        g1: (100 * t.g1HitTokens) / Math.max(1, t.promptTokens),
+        g2: (100 * t.g2HitTokens) / Math.max(1, t.promptTokens),
+      });
       status.textContent = `${p.done} / ${p.total} requests, trace time ${(p.timeMs / 1000).toFixed(0)} s`;
       drawHits(p.total);
-      drawLoad(p.running.map(() => ({ requests: 0 })), p.running);
+      drawLoad(
+        p.running.map(() => ({ requests: 0 })),
+        p.running,
+      );
     } else if (data.type === 'done' && data.result) {
       const r = data.result;
       status.textContent = `Done: ${r.requests} requests in ${r.seconds.toFixed(1)} s.`;

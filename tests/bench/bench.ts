@@ -152,7 +152,13 @@ async function main(): Promise<void> {
   for (const blocks of [1_024, 8_192, 65_536]) {
     const t = tokens(blocks * BS);
     const ids = shuffledIds(blocks);
-    const variants: ['a' | 'b', string][] = blocks === 8_192 ? [['a', 'full'], ['b', 'new']] : [['b', 'new']];
+    const variants: ['a' | 'b', string][] =
+      blocks === 8_192
+        ? [
+            ['a', 'full'],
+            ['b', 'new'],
+          ]
+        : [['b', 'new']];
     for (const [v, label] of variants) {
       const key = `w4${v}-decode-assign-${label}-${blocks}`;
       lib[key] = measure(blocks, () => {
@@ -235,15 +241,25 @@ async function main(): Promise<void> {
   {
     const events = routerEvents();
     const entries = events.reduce((n, e) => n + (e.type === 'stored' ? e.blocks.length : 0), 0);
-    lib['w7-ingest'] = measure(entries, () => {
-      const index = new KvIndex();
-      index.applyEvents(events);
-      index.free();
-    }, 3, 4000);
-    pure['w7-ingest'] = measure(entries, () => {
-      const index = new PureRadixIndex();
-      for (const e of events) index.apply(e);
-    }, 3, 4000);
+    lib['w7-ingest'] = measure(
+      entries,
+      () => {
+        const index = new KvIndex();
+        index.applyEvents(events);
+        index.free();
+      },
+      3,
+      4000,
+    );
+    pure['w7-ingest'] = measure(
+      entries,
+      () => {
+        const index = new PureRadixIndex();
+        for (const e of events) index.apply(e);
+      },
+      3,
+      4000,
+    );
     const index = new KvIndex();
     index.applyEvents(events);
     const pureIndex = new PureRadixIndex();
@@ -251,8 +267,11 @@ async function main(): Promise<void> {
     const query = routerQuery();
     const m = index.findMatches(query);
     const pm = pureIndex.findMatches(query);
-    if (m.scores.length !== pm.size || m.scores[0]?.blocks !== Math.max(...pm.values())) throw new Error('W7: library and pure TS disagree');
-    console.error(`W7: index of ${index.size} entries, ${index.nodeCount} nodes, ${(index.memoryBytes / 2 ** 20).toFixed(0)} MiB (${(index.memoryBytes / index.size).toFixed(0)} B/entry); best score ${m.scores[0]?.blocks}/${QUERY_BLOCKS}, ${m.scores.length} workers scored`);
+    if (m.scores.length !== pm.size || m.scores[0]?.blocks !== Math.max(...pm.values()))
+      throw new Error('W7: library and pure TS disagree');
+    console.error(
+      `W7: index of ${index.size} entries, ${index.nodeCount} nodes, ${(index.memoryBytes / 2 ** 20).toFixed(0)} MiB (${(index.memoryBytes / index.size).toFixed(0)} B/entry); best score ${m.scores[0]?.blocks}/${QUERY_BLOCKS}, ${m.scores.length} workers scored`,
+    );
     lib['w7-find-matches'] = measure(QUERY_BLOCKS, () => void index.findMatches(query));
     pure['w7-find-matches'] = measure(QUERY_BLOCKS, () => void pureIndex.findMatches(query));
     index.free();
@@ -315,7 +334,18 @@ async function main(): Promise<void> {
 }
 
 // ---- output ----
-const UNIT: Record<string, string> = { w1: 'token', w2: 'token', w3: 'block', w4a: 'step', w4b: 'step', w5: 'entry', w6: 'call', w7: 'block', w8: 'block', w9: 'request' };
+const UNIT: Record<string, string> = {
+  w1: 'token',
+  w2: 'token',
+  w3: 'block',
+  w4a: 'step',
+  w4b: 'step',
+  w5: 'entry',
+  w6: 'call',
+  w7: 'block',
+  w8: 'block',
+  w9: 'request',
+};
 
 function fmt(ns: number): string {
   if (ns >= 1e9) return `${(ns / 1e9).toFixed(2)} s`;
@@ -367,7 +397,9 @@ function report(native: Record<string, Stats>, lib: Record<string, Stats>, pure:
       `${name}: ${fmt(b.median)} (${b.runs} runs) vs this crate ${ours ? fmt(ours.median) : '—'}${ours ? ` → ${(b.median / ours.median).toFixed(0)}×` : ''}`,
     );
   }
-  console.log(`\n${extra.join('\n')}\n\nNative, IndexMap front-removal store (Dynamo's design) vs this crate's store:\n${baseline.join('\n')}`);
+  console.log(
+    `\n${extra.join('\n')}\n\nNative, IndexMap front-removal store (Dynamo's design) vs this crate's store:\n${baseline.join('\n')}`,
+  );
 
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -404,7 +436,10 @@ function svg(ratios: { name: string; libOverNative: number; pureOverLib: number 
     })
     .join('\n');
   const ticks = [0.1, 1, 10, 100, 1000, 10000]
-    .map((t) => `<line x1="${left + scale(t)}" y1="30" x2="${left + scale(t)}" y2="${40 + ratios.length * rowH}" stroke="#ccc"/><text x="${left + scale(t)}" y="24" font-size="10" text-anchor="middle">${t}×</text>`)
+    .map(
+      (t) =>
+        `<line x1="${left + scale(t)}" y1="30" x2="${left + scale(t)}" y2="${40 + ratios.length * rowH}" stroke="#ccc"/><text x="${left + scale(t)}" y="24" font-size="10" text-anchor="middle">${t}×</text>`,
+    )
     .join('');
   const h = 60 + ratios.length * rowH;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${h}" font-family="sans-serif">

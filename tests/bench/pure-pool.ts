@@ -112,8 +112,18 @@ export interface PureTotals {
 }
 
 /** The replay of src/replay.ts, round-robin, in plain TypeScript. */
-export function pureReplay(hash: Hash64, trace: readonly TraceRequest[], workers = 4, bs = 16, g1Tokens = 1_000_000, g2Tokens = 4_000_000): PureTotals {
-  const pools = Array.from({ length: workers }, () => ({ g1: new PurePool(Math.floor(g1Tokens / bs)), g2: new PurePool(Math.floor(g2Tokens / bs)) }));
+export function pureReplay(
+  hash: Hash64,
+  trace: readonly TraceRequest[],
+  workers = 4,
+  bs = 16,
+  g1Tokens = 1_000_000,
+  g2Tokens = 4_000_000,
+): PureTotals {
+  const pools = Array.from({ length: workers }, () => ({
+    g1: new PurePool(Math.floor(g1Tokens / bs)),
+    g2: new PurePool(Math.floor(g2Tokens / bs)),
+  }));
   const running = new Map<string, { w: number; g1: number[]; g2: number[] }>();
   const ends: { at: number; id: string }[] = [];
   const totals: PureTotals = { requests: 0, promptTokens: 0, g1HitTokens: 0, g2HitTokens: 0 };

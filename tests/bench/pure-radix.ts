@@ -48,7 +48,7 @@ export class PureRadixIndex {
     const scores = new Map<number, number>();
     let node = this.root.children.get(query[0] as bigint);
     if (!node) return scores;
-    let active = new Set(node.workers);
+    const active = new Set(node.workers);
     let depth = 1;
     for (let i = 1; i < query.length && active.size > 0; i++) {
       const child: Node | undefined = node.children.get(query[i] as bigint);

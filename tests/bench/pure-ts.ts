@@ -182,7 +182,11 @@ export class PureAssignments {
 }
 
 /** (positions, src, dst) where both hold assigned blocks, or where dst has pending ids. */
-export function pureZip(a: PureAssignments, b: PureAssignments, pending: boolean): { positions: Uint32Array; src: Uint32Array; dst: Uint32Array } {
+export function pureZip(
+  a: PureAssignments,
+  b: PureAssignments,
+  pending: boolean,
+): { positions: Uint32Array; src: Uint32Array; dst: Uint32Array } {
   const positions: number[] = [];
   const src: number[] = [];
   const dst: number[] = [];

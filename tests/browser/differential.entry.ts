@@ -15,7 +15,18 @@ const params = new URL(location.href).searchParams;
 const runs = Number(params.get('runs') ?? 100);
 const seed = Number(params.get('seed') ?? 20261124);
 // A fixed, varied set of salts: every oracle hasher is a WebAssembly instance.
-const salts = [0n, 1n, 1337n, 20n, 0xffff_ffff_ffff_ffffn, 0x8000_0000_0000_0000n, 0x0123_4567_89ab_cdefn, 0xdead_beefn, 2n ** 32n, 0xfedc_ba98_7654_3210n];
+const salts = [
+  0n,
+  1n,
+  1337n,
+  20n,
+  0xffff_ffff_ffff_ffffn,
+  0x8000_0000_0000_0000n,
+  0x0123_4567_89ab_cdefn,
+  0xdead_beefn,
+  2n ** 32n,
+  0xfedc_ba98_7654_3210n,
+];
 const env = {
   lib,
   salts,

@@ -19,7 +19,9 @@ function pathHash(path: bigint[]): bigint {
 }
 
 const workerArb = fc.record({
-  workerId: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 2 }) }, { weight: 1, arbitrary: fc.integer({ min: 3, max: 7 }) }).map(BigInt),
+  workerId: fc
+    .oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 2 }) }, { weight: 1, arbitrary: fc.integer({ min: 3, max: 7 }) })
+    .map(BigInt),
   dpRank: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }),
 });
 const tokenHashArb = fc.integer({ min: 1, max: 3 }).map(BigInt);
@@ -27,14 +29,26 @@ const pathArb = fc.array(tokenHashArb, { minLength: 1, maxLength: 4 });
 const hashArb = fc.oneof({ weight: 4, arbitrary: pathArb.map(pathHash) }, { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 20n }) });
 
 const storedArb = fc
-  .record({ w: workerArb, prefix: fc.array(tokenHashArb, { maxLength: 2 }), rest: pathArb, noise: fc.integer({ min: 0, max: 5 }), hasParent: fc.boolean() })
+  .record({
+    w: workerArb,
+    prefix: fc.array(tokenHashArb, { maxLength: 2 }),
+    rest: pathArb,
+    noise: fc.integer({ min: 0, max: 5 }),
+    hasParent: fc.boolean(),
+  })
   .map(({ w, prefix, rest, noise, hasParent }) => {
     const parentHash = hasParent && prefix.length > 0 ? pathHash(prefix) : null;
     const base = parentHash === null ? [] : prefix;
-    const blocks = rest.map((t, i) => ({ blockHash: noise === 0 && i === 0 ? BigInt(rest.length) : noise === 1 && i > 0 ? pathHash(base) : pathHash([...base, ...rest.slice(0, i + 1)]), tokensHash: t }));
+    const blocks = rest.map((t, i) => ({
+      blockHash:
+        noise === 0 && i === 0 ? BigInt(rest.length) : noise === 1 && i > 0 ? pathHash(base) : pathHash([...base, ...rest.slice(0, i + 1)]),
+      tokensHash: t,
+    }));
     return { type: 'stored' as const, ...w, parentHash, blocks };
   });
-const removedArb = fc.record({ w: workerArb, hashes: fc.array(hashArb, { maxLength: 4 }) }).map(({ w, hashes }) => ({ type: 'removed' as const, ...w, blockHashes: hashes }));
+const removedArb = fc
+  .record({ w: workerArb, hashes: fc.array(hashArb, { maxLength: 4 }) })
+  .map(({ w, hashes }) => ({ type: 'removed' as const, ...w, blockHashes: hashes }));
 const clearedArb = workerArb.map((w) => ({ type: 'cleared' as const, ...w }));
 
 type Op =
@@ -154,4 +168,3 @@ describe('differential: KvIndex = reference model', () => {
     );
   });
 });
-

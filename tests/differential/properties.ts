@@ -41,11 +41,27 @@ function eq(actual: unknown, expected: unknown, what: string): void {
 
 function checkHashes(lib: Lib, seq: Library.BlockSequence, model: ModelSequence, what: string): void {
   const blocks = model.blocks();
-  eq([...seq.blockHashes()], blocks.map((b) => b.blockHash), `${what} block hashes`);
-  eq([...seq.sequenceHashes()], blocks.map((b) => b.sequenceHash), `${what} sequence hashes`);
+  eq(
+    [...seq.blockHashes()],
+    blocks.map((b) => b.blockHash),
+    `${what} block hashes`,
+  );
+  eq(
+    [...seq.sequenceHashes()],
+    blocks.map((b) => b.sequenceHash),
+    `${what} sequence hashes`,
+  );
   const lineages = seq.allSequenceHashes();
-  eq(lineages.map((h) => h.toBigInt()), blocks.map((b) => b.lineage), `${what} lineage hashes`);
-  eq(lineages.map(String), blocks.map((b) => lineageText(b.position, b.sequenceHash, b.parent)), `${what} text forms`);
+  eq(
+    lineages.map((h) => h.toBigInt()),
+    blocks.map((b) => b.lineage),
+    `${what} lineage hashes`,
+  );
+  eq(
+    lineages.map(String),
+    blocks.map((b) => lineageText(b.position, b.sequenceHash, b.parent)),
+    `${what} text forms`,
+  );
   eq([...seq.partialTokens()], model.partial(), `${what} partial block`);
   eq([seq.totalTokens, seq.blockCount], [model.tokens.length, model.blockCount], `${what} counts`);
   void lib;
@@ -57,18 +73,31 @@ const hashing: Property = {
   async run(env, numRuns, seed) {
     const { lib, xxh3For } = env;
     await fc.assert(
-      fc.asyncProperty(fc.array(token, { maxLength: 5000, size: 'max' }), fc.integer({ min: 1, max: 64 }), saltOf(env), async (tokens, bs, s) => {
-        const model = new ModelSequence(await xxh3For([s]), tokens, bs, s);
-        const blocks = model.blocks();
-        eq([...lib.computeBlockHashes(tokens, bs, s)], blocks.map((b) => b.blockHash), 'computeBlockHashes');
-        eq([...lib.computeSequenceHashes(Uint32Array.from(tokens), bs, s)], blocks.map((b) => b.sequenceHash), 'computeSequenceHashes');
-        const seq = new lib.BlockSequence(tokens, bs, s);
-        try {
-          checkHashes(lib, seq, model, 'new BlockSequence');
-        } finally {
-          seq.free();
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(token, { maxLength: 5000, size: 'max' }),
+        fc.integer({ min: 1, max: 64 }),
+        saltOf(env),
+        async (tokens, bs, s) => {
+          const model = new ModelSequence(await xxh3For([s]), tokens, bs, s);
+          const blocks = model.blocks();
+          eq(
+            [...lib.computeBlockHashes(tokens, bs, s)],
+            blocks.map((b) => b.blockHash),
+            'computeBlockHashes',
+          );
+          eq(
+            [...lib.computeSequenceHashes(Uint32Array.from(tokens), bs, s)],
+            blocks.map((b) => b.sequenceHash),
+            'computeSequenceHashes',
+          );
+          const seq = new lib.BlockSequence(tokens, bs, s);
+          try {
+            checkHashes(lib, seq, model, 'new BlockSequence');
+          } finally {
+            seq.free();
+          }
+        },
+      ),
       { numRuns, seed },
     );
   },
@@ -178,9 +207,15 @@ type Op =
   | { op: 'shrink'; seed: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('extendIds' as const), tier: fc.nat(2), mode: fc.nat(5), count: fc.nat(6), seed: fc.nat() }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({ op: fc.constant('extendIds' as const), tier: fc.nat(2), mode: fc.nat(5), count: fc.nat(6), seed: fc.nat() }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('extendAssigned' as const), tier: fc.nat(2), count: fc.nat(3), seed: fc.nat() }) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constantFrom('stage' as const, 'assign' as const), tier: fc.nat(2), slice: fc.nat(3), seed: fc.nat() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ op: fc.constantFrom('stage' as const, 'assign' as const), tier: fc.nat(2), slice: fc.nat(3), seed: fc.nat() }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('commit' as const, 'take' as const, 'clear' as const), tier: fc.nat(2) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('grow' as const), tokens: fc.array(fc.nat(1000), { maxLength: 24, size: 'max' }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('shrink' as const), seed: fc.nat() }) },
@@ -305,10 +340,7 @@ function modelState(m: ModelAssignments, maxPosition: number) {
     assigned: m.assigned,
     staged: m.staged,
     ids: [m.assigned.map(([id]) => id), m.staged.map(([id]) => id), m.unassigned],
-    byIndex: [
-      Array.from({ length: a + 1 }, (_, i) => m.assigned[i]),
-      Array.from({ length: s + 1 }, (_, i) => m.staged[i]),
-    ],
+    byIndex: [Array.from({ length: a + 1 }, (_, i) => m.assigned[i]), Array.from({ length: s + 1 }, (_, i) => m.staged[i])],
     at: positions.map((p) => m.getAtPosition(p)),
     pending: positions.map((p) => m.getPendingAtPosition(p)),
     contains: Array.from({ length: POOL }, (_, id) => m.known(id)),

@@ -109,7 +109,8 @@ export class PoolModel {
         out.push(id);
         const pair = { blockHash: b.sequenceHash, tokensHash: b.blockHash };
         if (run) run.blocks.push(pair);
-        else run = { type: 'stored', parentHash: start + i === 0 ? null : (blocks[start + i - 1] as ModelBlock).sequenceHash, blocks: [pair] };
+        else
+          run = { type: 'stored', parentHash: start + i === 0 ? null : (blocks[start + i - 1] as ModelBlock).sequenceHash, blocks: [pair] };
       }
     });
     if (run) this.events.push(run);

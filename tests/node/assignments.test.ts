@@ -4,7 +4,11 @@ import { BlockSequence, BlockSequenceError, ExternalBlockAssignments, SequenceHa
 
 /** A sequence of `blocks` complete blocks of 4 tokens, plus `extra` tokens. */
 const sequence = (blocks: number, extra = 0) =>
-  new BlockSequence(Array.from({ length: blocks * 4 + extra }, (_, i) => i + 1), 4, 1337n);
+  new BlockSequence(
+    Array.from({ length: blocks * 4 + extra }, (_, i) => i + 1),
+    4,
+    1337n,
+  );
 
 const lineage = (seq: BlockSequence, i: number): SequenceHash => seq.allSequenceHashes()[i] as SequenceHash;
 
@@ -107,7 +111,12 @@ describe('ExternalBlockAssignments', () => {
   it('extendAssigned appends cache hits', () => {
     using seq = sequence(2);
     using a = new ExternalBlockAssignments();
-    expect(a.extendAssigned([[40, lineage(seq, 0)], [41, lineage(seq, 1)]])).toBe(2);
+    expect(
+      a.extendAssigned([
+        [40, lineage(seq, 0)],
+        [41, lineage(seq, 1)],
+      ]),
+    ).toBe(2);
     expect([...a.assignedBlockIds()]).toEqual([40, 41]);
     expect(a.nextPosition).toBe(2);
   });
@@ -117,8 +126,22 @@ describe('ExternalBlockAssignments', () => {
     using a = new ExternalBlockAssignments();
     a.extendBlockIds([7]);
     const before = snapshot(a);
-    expect(thrown(() => a.extendAssigned([[8, lineage(seq, 0)], [7, lineage(seq, 1)]]))).toMatchObject({ kind: 'DuplicateBlockId', blockId: 7 });
-    expect(thrown(() => a.extendAssigned([[9, lineage(seq, 0)], [9, lineage(seq, 1)]]))).toMatchObject({ kind: 'DuplicateBlockId', blockId: 9 });
+    expect(
+      thrown(() =>
+        a.extendAssigned([
+          [8, lineage(seq, 0)],
+          [7, lineage(seq, 1)],
+        ]),
+      ),
+    ).toMatchObject({ kind: 'DuplicateBlockId', blockId: 7 });
+    expect(
+      thrown(() =>
+        a.extendAssigned([
+          [9, lineage(seq, 0)],
+          [9, lineage(seq, 1)],
+        ]),
+      ),
+    ).toMatchObject({ kind: 'DuplicateBlockId', blockId: 9 });
     expect(snapshot(a)).toEqual(before);
   });
 

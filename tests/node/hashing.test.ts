@@ -14,35 +14,19 @@ function le32(tokens: number[]): Uint8Array {
 
 describe('known answers of SPEC §1.2', () => {
   it('block hashes with salt 1337', () => {
-    expect([...computeBlockHashes(oneToTwelve, 4, 1337n)]).toEqual([
-      14643705804678351452n,
-      16777012769546811212n,
-      483935686894639516n,
-    ]);
+    expect([...computeBlockHashes(oneToTwelve, 4, 1337n)]).toEqual([14643705804678351452n, 16777012769546811212n, 483935686894639516n]);
   });
 
   it('sequence hashes with salt 1337', () => {
-    expect([...computeSequenceHashes(oneToTwelve, 4, 1337n)]).toEqual([
-      14643705804678351452n,
-      4945711292740353085n,
-      12583592247330656132n,
-    ]);
+    expect([...computeSequenceHashes(oneToTwelve, 4, 1337n)]).toEqual([14643705804678351452n, 4945711292740353085n, 12583592247330656132n]);
   });
 
   it('block hashes without a salt', () => {
-    expect([...computeBlockHashes(oneToTwelve, 4)]).toEqual([
-      8052976908588476977n,
-      13852901005659965728n,
-      12087364272738490135n,
-    ]);
+    expect([...computeBlockHashes(oneToTwelve, 4)]).toEqual([8052976908588476977n, 13852901005659965728n, 12087364272738490135n]);
   });
 
   it('sequence hashes without a salt', () => {
-    expect([...computeSequenceHashes(oneToTwelve, 4)]).toEqual([
-      8052976908588476977n,
-      17538018756801271241n,
-      70629693063532910n,
-    ]);
+    expect([...computeSequenceHashes(oneToTwelve, 4)]).toEqual([8052976908588476977n, 17538018756801271241n, 70629693063532910n]);
   });
 
   it('a sequence built with salt 1337 has the same hashes', () => {

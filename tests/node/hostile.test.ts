@@ -62,7 +62,11 @@ interface Ctx {
 let ctx: Ctx;
 
 beforeEach(() => {
-  const seq = new BlockSequence(Array.from({ length: 14 }, (_, i) => i + 1), 4, 1337n);
+  const seq = new BlockSequence(
+    Array.from({ length: 14 }, (_, i) => i + 1),
+    4,
+    1337n,
+  );
   const asg = new ExternalBlockAssignments(0);
   asg.extendBlockIds([10, 11, 12, 13]);
   asg.assignPending(seq.slice(0, 2));
@@ -110,7 +114,13 @@ function state(c: Ctx): string {
 
 /** The module still answers SPEC §1.2. */
 function moduleWorks(): void {
-  expect(computeSequenceHashes(Array.from({ length: 12 }, (_, i) => i + 1), 4, 1337n)[2]).toBe(12583592247330656132n);
+  expect(
+    computeSequenceHashes(
+      Array.from({ length: 12 }, (_, i) => i + 1),
+      4,
+      1337n,
+    )[2],
+  ).toBe(12583592247330656132n);
   using s = new BlockSequence([1, 2, 3, 4], 4, 1337n);
   expect(s.sequenceHashes()[0]).toBe(14643705804678351452n);
 }
@@ -141,7 +151,29 @@ const cases: Case[] = [
   ['asg.getAtPosition(p)', (c, b) => c.asg.getAtPosition(b as number), COUNT_BAD],
   ['asg.getPendingAtPosition(p)', (c, b) => c.asg.getPendingAtPosition(b as number), COUNT_BAD],
   ['asg.extendBlockIds(ids)', (c, b) => c.asg.extendBlockIds(b as number[]), [...LIST_BAD, [10, 99, 11], [98, 98], [99, 10]]],
-  ['asg.extendAssigned(pairs)', (c, b) => c.asg.extendAssigned(b as [number, SequenceHash][]), (c) => [undefined, null, {}, 'x', [1], [[1]], [[1, 2]], [[-1, c.hash]], [[1.5, c.hash]], [[2 ** 32, c.hash]], [[1, c.foreignHash]], [[1, c.hash, 3]], [[10, c.hash]], [[50, c.hash], [50, c.hash]]]],
+  [
+    'asg.extendAssigned(pairs)',
+    (c, b) => c.asg.extendAssigned(b as [number, SequenceHash][]),
+    (c) => [
+      undefined,
+      null,
+      {},
+      'x',
+      [1],
+      [[1]],
+      [[1, 2]],
+      [[-1, c.hash]],
+      [[1.5, c.hash]],
+      [[2 ** 32, c.hash]],
+      [[1, c.foreignHash]],
+      [[1, c.hash, 3]],
+      [[10, c.hash]],
+      [
+        [50, c.hash],
+        [50, c.hash],
+      ],
+    ],
+  ],
   ['asg.stagePending(blocks)', (c, b) => c.asg.stagePending(b as BlockSequence), (c) => objectBad(c, 'seq')],
   ['asg.assignPending(blocks)', (c, b) => c.asg.assignPending(b as BlockSequence), (c) => objectBad(c, 'seq')],
   ['zipAssigned(a)', (c, b) => zipAssigned(b as ExternalBlockAssignments, c.dst), (c) => objectBad(c, 'asg')],
@@ -153,15 +185,85 @@ const cases: Case[] = [
   ['computeSequenceHashes(saltHash)', (_, b) => computeSequenceHashes([1], 4, b as bigint), SALT_BAD],
   ['computeSaltHash(salt)', (_, b) => computeSaltHash(b as string), [5, 1n, true, [], { salt: 5 }, { lora: 1n }, { salt: null, lora: {} }]],
   ['computeSaltHash(lora)', (_, b) => computeSaltHash('', b as string), [5, 1n, {}, true, []]],
-  ['SequenceHash.fromBigInt', (_, b) => SequenceHash.fromBigInt(b as bigint), [5, '5', null, undefined, -1n, 2n ** 128n, 3n << 126n, (1n << 126n) | (5n << 110n)]],
-  ['SequenceHash.fromBytes', (_, b) => SequenceHash.fromBytes(b as Uint8Array), [null, undefined, 'x', new Uint8Array(15), new Uint8Array(17), Array(16).fill(0), new Uint16Array(16), new Uint8Array(16).fill(255)]],
-  ['SequenceHash.fromParts(position)', (_, b) => SequenceHash.fromParts({ position: b as number, currentHash: 1n }), [...COUNT_BAD, 2 ** 24, 2 ** 40]],
-  ['SequenceHash.fromParts(currentHash)', (_, b) => SequenceHash.fromParts({ position: 1, currentHash: b as bigint }), [...SALT_BAD, undefined]],
-  ['SequenceHash.fromParts(parts)', (_, b) => SequenceHash.fromParts(b as { position: number; currentHash: bigint }), [null, undefined, 5, 'x']],
+  [
+    'SequenceHash.fromBigInt',
+    (_, b) => SequenceHash.fromBigInt(b as bigint),
+    [5, '5', null, undefined, -1n, 2n ** 128n, 3n << 126n, (1n << 126n) | (5n << 110n)],
+  ],
+  [
+    'SequenceHash.fromBytes',
+    (_, b) => SequenceHash.fromBytes(b as Uint8Array),
+    [null, undefined, 'x', new Uint8Array(15), new Uint8Array(17), Array(16).fill(0), new Uint16Array(16), new Uint8Array(16).fill(255)],
+  ],
+  [
+    'SequenceHash.fromParts(position)',
+    (_, b) => SequenceHash.fromParts({ position: b as number, currentHash: 1n }),
+    [...COUNT_BAD, 2 ** 24, 2 ** 40],
+  ],
+  [
+    'SequenceHash.fromParts(currentHash)',
+    (_, b) => SequenceHash.fromParts({ position: 1, currentHash: b as bigint }),
+    [...SALT_BAD, undefined],
+  ],
+  [
+    'SequenceHash.fromParts(parts)',
+    (_, b) => SequenceHash.fromParts(b as { position: number; currentHash: bigint }),
+    [null, undefined, 5, 'x'],
+  ],
   ['hash.compare(other)', (c, b) => c.hash.compare(b as SequenceHash), (c) => [null, undefined, {}, 5, c.foreignHash]],
-  ['freed sequence: every method', (c, b) => (c.freedSeq as unknown as Record<string, (x?: unknown) => unknown>)[b as string]?.call(c.freedSeq, 1), ['extendTokens', 'appendToken', 'truncate', 'unwind', 'pop', 'blockHashes', 'sequenceHashes', 'allSequenceHashes', 'block', 'partialTokens', 'slice', 'free']],
-  ['freed record: every method', (c, b) => (c.freedAsg as unknown as Record<string, (x?: unknown) => unknown>)[b as string]?.call(c.freedAsg, 1), ['contains', 'getAssigned', 'getStaged', 'getAtPosition', 'getPendingAtPosition', 'assignedPositions', 'stagedPositions', 'pendingPositions', 'assignedBlockIds', 'stagedBlockIds', 'unassignedBlockIds', 'assigned', 'staged', 'extendBlockIds', 'commitStaged', 'takeStaged', 'clear', 'free']],
-  ['freed objects: every getter', (c, b) => Reflect.get(b === 'offset' || b === 'assignedCount' || b === 'stagedCount' || b === 'unassignedCount' || b === 'nextPosition' ? c.freedAsg : c.freedSeq, b as string), ['blockSize', 'totalTokens', 'blockCount', 'saltHash', 'offset', 'assignedCount', 'stagedCount', 'unassignedCount', 'nextPosition']],
+  [
+    'freed sequence: every method',
+    (c, b) => (c.freedSeq as unknown as Record<string, (x?: unknown) => unknown>)[b as string]?.call(c.freedSeq, 1),
+    [
+      'extendTokens',
+      'appendToken',
+      'truncate',
+      'unwind',
+      'pop',
+      'blockHashes',
+      'sequenceHashes',
+      'allSequenceHashes',
+      'block',
+      'partialTokens',
+      'slice',
+      'free',
+    ],
+  ],
+  [
+    'freed record: every method',
+    (c, b) => (c.freedAsg as unknown as Record<string, (x?: unknown) => unknown>)[b as string]?.call(c.freedAsg, 1),
+    [
+      'contains',
+      'getAssigned',
+      'getStaged',
+      'getAtPosition',
+      'getPendingAtPosition',
+      'assignedPositions',
+      'stagedPositions',
+      'pendingPositions',
+      'assignedBlockIds',
+      'stagedBlockIds',
+      'unassignedBlockIds',
+      'assigned',
+      'staged',
+      'extendBlockIds',
+      'commitStaged',
+      'takeStaged',
+      'clear',
+      'free',
+    ],
+  ],
+  [
+    'freed objects: every getter',
+    (c, b) =>
+      Reflect.get(
+        b === 'offset' || b === 'assignedCount' || b === 'stagedCount' || b === 'unassignedCount' || b === 'nextPosition'
+          ? c.freedAsg
+          : c.freedSeq,
+        b as string,
+      ),
+    ['blockSize', 'totalTokens', 'blockCount', 'saltHash', 'offset', 'assignedCount', 'stagedCount', 'unassignedCount', 'nextPosition'],
+  ],
 ];
 
 describe('hostile input', () => {
@@ -192,9 +294,13 @@ describe('hostile input', () => {
     expect(() => new BlockSequence([1, -1], 4)).toThrow('tokens[1] must be an integer in 0..=4294967295, got -1');
     expect(() => new BlockSequence([1], 0)).toThrow('blockSize must be at least 1');
     expect(() => ctx.asg.contains(2 ** 32)).toThrow('id must be an integer in 0..=4294967295');
-    expect(() => ctx.asg.extendBlockIds(new Int32Array(1) as unknown as number[])).toThrow(/ids must be an Array of block ids .* or a Uint32Array, got a Int32Array/);
+    expect(() => ctx.asg.extendBlockIds(new Int32Array(1) as unknown as number[])).toThrow(
+      /ids must be an Array of block ids .* or a Uint32Array, got a Int32Array/,
+    );
     expect(() => ctx.seq.appendToken(1n as unknown as number)).toThrow(TypeError);
-    expect(() => ctx.asg.assignPending(ctx.foreignSeq as unknown as BlockSequence)).toThrow(/blocks must be a BlockSequence of this module instance/);
+    expect(() => ctx.asg.assignPending(ctx.foreignSeq as unknown as BlockSequence)).toThrow(
+      /blocks must be a BlockSequence of this module instance/,
+    );
     expect(() => ctx.freedSeq.totalTokens).toThrow('BlockSequence: the object has been freed');
   });
 

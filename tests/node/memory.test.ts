@@ -119,7 +119,9 @@ describe('router index memory', () => {
     }
     const full = index.memoryBytes;
     const perBlock = (full - empty) / index.size;
-    console.log(`KvIndex: ${index.size} entries, ${index.nodeCount} nodes, ${(full / 2 ** 20).toFixed(1)} MiB, ${perBlock.toFixed(1)} bytes per (worker, block) entry`);
+    console.log(
+      `KvIndex: ${index.size} entries, ${index.nodeCount} nodes, ${(full / 2 ** 20).toFixed(1)} MiB, ${perBlock.toFixed(1)} bytes per (worker, block) entry`,
+    );
     expect(perBlock).toBeLessThan(200);
     const wasm = memoryStats().memoryBytes;
     for (let w = 0; w < workers; w++) index.removeWorker(w);
@@ -142,11 +144,17 @@ describe('pool and replay memory', () => {
     const before = memoryStats().memoryBytes;
     const pool = new TierPool({ capacity: 1_000_000, blockSize: 1, saltHash: 0n });
     const empty = pool.memoryBytes;
-    const seq = new BlockSequence(Uint32Array.from({ length: 1_000_000 }, (_, i) => i), 1, 0n);
+    const seq = new BlockSequence(
+      Uint32Array.from({ length: 1_000_000 }, (_, i) => i),
+      1,
+      0n,
+    );
     pool.register(pool.allocate(1_000_000), seq);
     pool.release(pool.blocks().map((b) => b.id));
     const full = pool.memoryBytes;
-    console.log(`TierPool: ${(empty / 1e6).toFixed(1)} bytes/block empty, ${(full / 1e6).toFixed(1)} bytes/block with every block registered; WebAssembly memory ${(before / 2 ** 20).toFixed(0)} → ${(memoryStats().memoryBytes / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `TierPool: ${(empty / 1e6).toFixed(1)} bytes/block empty, ${(full / 1e6).toFixed(1)} bytes/block with every block registered; WebAssembly memory ${(before / 2 ** 20).toFixed(0)} → ${(memoryStats().memoryBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
     expect(pool.inactiveCount).toBe(1_000_000);
     expect(full / 1e6).toBeLessThan(120);
     pool.free();
@@ -160,7 +168,9 @@ describe('pool and replay memory', () => {
     const before = memoryStats();
     const r = replayTrace(trace, { limit: 2000, router: 'round-robin' });
     const after = memoryStats();
-    console.log(`replay of ${r.requests} requests: WebAssembly memory ${(before.memoryBytes / 2 ** 20).toFixed(0)} → ${(after.memoryBytes / 2 ** 20).toFixed(0)} MiB, live objects ${before.liveObjects} → ${after.liveObjects}`);
+    console.log(
+      `replay of ${r.requests} requests: WebAssembly memory ${(before.memoryBytes / 2 ** 20).toFixed(0)} → ${(after.memoryBytes / 2 ** 20).toFixed(0)} MiB, live objects ${before.liveObjects} → ${after.liveObjects}`,
+    );
     expect(after.liveObjects).toBe(before.liveObjects);
   });
 });

@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { BlockSequence, ExternalBlockAssignments, zipAssigned, zipAssignedPending } from 'kvbm-sequence';
 
-const fiveBlocks = () => new BlockSequence(Array.from({ length: 20 }, (_, i) => i), 4, 1337n);
+const fiveBlocks = () =>
+  new BlockSequence(
+    Array.from({ length: 20 }, (_, i) => i),
+    4,
+    1337n,
+  );
 
 function tier(offset: number, ids: number[], seq: BlockSequence): ExternalBlockAssignments {
   const t = new ExternalBlockAssignments(offset);

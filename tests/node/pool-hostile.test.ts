@@ -11,7 +11,11 @@ function state(p: TierPool): unknown {
 }
 
 describe('TierPool refuses wrong arguments and changes nothing', () => {
-  const seq = new BlockSequence(Array.from({ length: 16 }, (_, i) => i), 4, 1337n);
+  const seq = new BlockSequence(
+    Array.from({ length: 16 }, (_, i) => i),
+    4,
+    1337n,
+  );
   const fresh = () => {
     const p = new TierPool({ capacity: 4, blockSize: 4, saltHash: 1337n });
     p.register(p.allocate(2), seq);
@@ -19,7 +23,18 @@ describe('TierPool refuses wrong arguments and changes nothing', () => {
   };
 
   it('constructor', () => {
-    for (const bad of [null, 5, {}, { capacity: 4 }, { capacity: -1, blockSize: 4 }, { capacity: 4, blockSize: 0 }, { capacity: 4, blockSize: 4, eviction: 'mru' }, { capacity: 4, ids: [1], blockSize: 4 }, { ids: [1, 1], blockSize: 4 }, { capacity: 4, blockSize: 4, saltHash: -1n }]) {
+    for (const bad of [
+      null,
+      5,
+      {},
+      { capacity: 4 },
+      { capacity: -1, blockSize: 4 },
+      { capacity: 4, blockSize: 0 },
+      { capacity: 4, blockSize: 4, eviction: 'mru' },
+      { capacity: 4, ids: [1], blockSize: 4 },
+      { ids: [1, 1], blockSize: 4 },
+      { capacity: 4, blockSize: 4, saltHash: -1n },
+    ]) {
       expect(() => new TierPool(bad as never), String(Object.keys(bad ?? {}))).toThrow(/must|duplicate|give/);
     }
   });
@@ -37,7 +52,7 @@ describe('TierPool refuses wrong arguments and changes nothing', () => {
       const before = state(p);
       const values = name.includes('ids') ? LIST_BAD : NUMBER_BAD;
       for (const v of values) {
-        if (name === 'match(…, from)' && (v === 2 ** 32)) continue; // a position past every block: matches nothing
+        if (name === 'match(…, from)' && v === 2 ** 32) continue; // a position past every block: matches nothing
         expect(() => call(p, v), `${name} ${String(v)}`).toThrow();
       }
       expect(state(p)).toEqual(before);

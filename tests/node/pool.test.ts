@@ -1,6 +1,14 @@
 // SPEC §7: the tier pool, one behaviour per test.
 import { describe, expect, it } from 'vitest';
-import { BlockSequence, BlockSequenceError, ExternalBlockAssignments, KvIndex, TierPool, computeBlockHashes, computeSaltHash } from 'kvbm-sequence';
+import {
+  BlockSequence,
+  BlockSequenceError,
+  ExternalBlockAssignments,
+  KvIndex,
+  TierPool,
+  computeBlockHashes,
+  computeSaltHash,
+} from 'kvbm-sequence';
 
 const salt = computeSaltHash();
 const tokens = (blocks: number, seed = 0) => Array.from({ length: blocks * 4 }, (_, i) => seed * 1000 + i);
@@ -106,7 +114,13 @@ describe('TierPool', () => {
     const events = p.takeEvents();
     expect(events.map((e) => e.type)).toEqual(['stored', 'removed']);
     const [seqHashes, local] = [s.sequenceHashes(), computeBlockHashes(tokens(2), 4, salt)];
-    expect(events[0]).toEqual({ type: 'stored', workerId: 9, dpRank: 0, parentHash: null, blocks: [0, 1].map((i) => ({ blockHash: seqHashes[i], tokensHash: local[i] })) });
+    expect(events[0]).toEqual({
+      type: 'stored',
+      workerId: 9,
+      dpRank: 0,
+      parentHash: null,
+      blocks: [0, 1].map((i) => ({ blockHash: seqHashes[i], tokensHash: local[i] })),
+    });
     expect(events[1]).toEqual({ type: 'removed', workerId: 9, dpRank: 0, blockHashes: [seqHashes[0]] });
     expect(p.takeEvents()).toEqual([]);
   });
@@ -120,7 +134,7 @@ describe('TierPool', () => {
     expect(index.findMatches(computeBlockHashes(tokens(3), 4, salt)).scores[0]?.blocks).toBe(3);
   });
 
-  it('gives a registered block\'s parent in the stored event', () => {
+  it("gives a registered block's parent in the stored event", () => {
     using p = pool(4);
     using s = seqOf(3);
     p.register(p.allocate(1), s);

@@ -29,12 +29,20 @@ function fnv(b: Uint8Array): bigint {
 }
 
 /** The JS oracle: each engine's recipe, with cbor-x for CBOR. */
-function oracle(profile: EngineProfile, tokens: number[], bs: number, seed = '', model = '', extra: Array<(string | number)[] | null> = []): string[] {
+function oracle(
+  profile: EngineProfile,
+  tokens: number[],
+  bs: number,
+  seed = '',
+  model = '',
+  extra: Array<(string | number)[] | null> = [],
+): string[] {
   const chunks: number[][] = [];
   for (let i = 0; i + bs <= tokens.length; i += bs) chunks.push(tokens.slice(i, i + bs));
   const out: string[] = [];
   if (profile === 'vllm-sha256-cbor' || profile === 'vllm-xxhash-cbor') {
-    const fn = (v: unknown) => (profile === 'vllm-sha256-cbor' ? new Uint8Array(createHash('sha256').update(cbor.encode(v)).digest()) : xxh128(cbor.encode(v)));
+    const fn = (v: unknown) =>
+      profile === 'vllm-sha256-cbor' ? new Uint8Array(createHash('sha256').update(cbor.encode(v)).digest()) : xxh128(cbor.encode(v));
     let parent = fn(seed);
     chunks.forEach((c, k) => {
       parent = fn([parent, c, extra[k] ?? null]);

@@ -74,7 +74,10 @@ describe('raw exports', () => {
       const status = f(...args);
       counts.set(status, (counts.get(status) ?? 0) + 1);
       expect(status >= 0 && status <= 18, `${name}(${args}) → ${status}`).toBe(true);
-      if ((name === 'kv_seq_new' || name === 'kv_asg_new' || name === 'kv_index_new' || name === 'kv_pool_new' || name === 'kv_restore') && status === 0) {
+      if (
+        (name === 'kv_seq_new' || name === 'kv_asg_new' || name === 'kv_index_new' || name === 'kv_pool_new' || name === 'kv_restore') &&
+        status === 0
+      ) {
         const ret = new Uint32Array(raw.memory.buffer, raw.kv_ret_ptr(), 2);
         handles.push([ret[0] as number, ret[1] as number]);
       }

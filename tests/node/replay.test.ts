@@ -14,7 +14,15 @@ describe('SimulatedWorker (SPEC §8)', () => {
   it('computes a new prompt, registers it in G1 and writes it through to G2', () => {
     const w = new SimulatedWorker({ workerId: 0, blockSize: 4, g1Blocks: 32, g2Blocks: 32 });
     const f = w.admit('a', tokens(8, 1), [7, 7]);
-    expect(f).toEqual({ promptTokens: 32, g1HitTokens: 0, g2HitTokens: 0, computedTokens: 32, onboardedBlocks: 0, offloadedBlocks: 8, rejected: false });
+    expect(f).toEqual({
+      promptTokens: 32,
+      g1HitTokens: 0,
+      g2HitTokens: 0,
+      computedTokens: 32,
+      onboardedBlocks: 0,
+      offloadedBlocks: 8,
+      rejected: false,
+    });
     w.finish('a');
     expect([w.g1.inactiveCount, w.g2?.inactiveCount]).toEqual([8, 8]);
     w.free();
@@ -65,7 +73,7 @@ describe('replaying the Mooncake trace', () => {
     expect([...ta.subarray(0, 512)]).toEqual([...tb]);
   });
 
-  it('hits exactly the trace\'s own prefix reuse with one unbounded worker (block size 512, no G2)', () => {
+  it("hits exactly the trace's own prefix reuse with one unbounded worker (block size 512, no G2)", () => {
     // Independent count: a request's leading full blocks whose ids were seen before.
     const seen = new Set<number>();
     let expected = 0;
@@ -104,10 +112,22 @@ describe('replaying the Mooncake trace', () => {
 describe('the kvbm-sequence command', () => {
   const cli = (...args: string[]) => execFileSync(process.execPath, ['dist/cli.js', ...args], { encoding: 'utf8' });
 
-  it('replay --json prints the replay\'s figures', () => {
-    const out = JSON.parse(cli('replay', TRACE, '--limit', '100', '--block-size', '512', '--workers', '2', '--no-g2', '--router', 'round-robin', '--json'));
+  it("replay --json prints the replay's figures", () => {
+    const out = JSON.parse(
+      cli('replay', TRACE, '--limit', '100', '--block-size', '512', '--workers', '2', '--no-g2', '--router', 'round-robin', '--json'),
+    );
     const r = replayTrace(trace, { limit: 100, blockSize: 512, workers: 2, g2Tokens: null, router: 'round-robin' });
-    for (const k of ['requests', 'promptTokens', 'g1HitTokens', 'g2HitTokens', 'computedTokens', 'onboardedBlocks', 'offloadedBlocks', 'evictedBlocks', 'rejectedRequests'] as const) {
+    for (const k of [
+      'requests',
+      'promptTokens',
+      'g1HitTokens',
+      'g2HitTokens',
+      'computedTokens',
+      'onboardedBlocks',
+      'offloadedBlocks',
+      'evictedBlocks',
+      'rejectedRequests',
+    ] as const) {
       expect(out[k], k).toBe(r[k]);
     }
   });
@@ -119,7 +139,12 @@ describe('the kvbm-sequence command', () => {
   });
 
   it('hash gives the SPEC §1.2 known answers', () => {
-    const out = JSON.parse(execFileSync(process.execPath, ['dist/cli.js', 'hash', '-', '--block-size', '4', '--json'], { input: '[1,2,3,4,5,6,7,8,9,10,11,12]', encoding: 'utf8' }));
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['dist/cli.js', 'hash', '-', '--block-size', '4', '--json'], {
+        input: '[1,2,3,4,5,6,7,8,9,10,11,12]',
+        encoding: 'utf8',
+      }),
+    );
     expect(out.sequenceHashes).toEqual(['14643705804678351452', '4945711292740353085', '12583592247330656132']);
   });
 

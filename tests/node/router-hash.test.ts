@@ -35,7 +35,7 @@ describe('router hashes (LocalBlockHash)', () => {
     expect(got[0]).toBe(xxh3(bytesOf(tokens.slice(0, 8)), loraSeed));
   });
 
-  it('append a block\'s multimodal hashes sorted ascending, 8 LE bytes each', () => {
+  it("append a block's multimodal hashes sorted ascending, 8 LE bytes each", () => {
     const mm = [null, [0xffff_0000_1111_2222n, 5n], undefined, [42n]];
     const got = computeBlockHashes(tokens, 8, 1337n, { mmHashes: mm });
     const want = [0, 1, 2, 3, 4].map((k) => {

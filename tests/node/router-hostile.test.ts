@@ -14,7 +14,10 @@ function expectClean(index: KvIndex, before: unknown): void {
 describe('KvIndex refuses malformed events and changes nothing', () => {
   const malformed: Array<[string, unknown]> = [
     ...U64_BAD.map((v): [string, unknown] => [`workerId ${String(v)}`, { ...good, workerId: v }]),
-    ...U64_BAD.filter((v) => v !== undefined && v !== null).map((v): [string, unknown] => [`parentHash ${String(v)}`, { ...good, parentHash: v }]),
+    ...U64_BAD.filter((v) => v !== undefined && v !== null).map((v): [string, unknown] => [
+      `parentHash ${String(v)}`,
+      { ...good, parentHash: v },
+    ]),
     ...U64_BAD.map((v): [string, unknown] => [`blockHash ${String(v)}`, { ...good, blocks: [{ blockHash: v, tokensHash: 1n }] }]),
     ...U64_BAD.map((v): [string, unknown] => [`tokensHash ${String(v)}`, { ...good, blocks: [{ blockHash: 1n, tokensHash: v }] }]),
     ...[-1, 1.5, 2 ** 32, '0', NaN].map((v): [string, unknown] => [`dpRank ${String(v)}`, { ...good, dpRank: v }]),
@@ -85,7 +88,12 @@ describe('KvIndex methods refuse wrong arguments', () => {
 describe('selection, tracking and decoding refuse wrong arguments', () => {
   it('selectWorker', () => {
     const w = [{ workerId: 1, activeBlocks: 0, prefillTokens: 0 }];
-    for (const bad of [null, 5, [{ workerId: -1, activeBlocks: 0, prefillTokens: 0 }], [{ workerId: 1, activeBlocks: NaN, prefillTokens: 0 }]]) {
+    for (const bad of [
+      null,
+      5,
+      [{ workerId: -1, activeBlocks: 0, prefillTokens: 0 }],
+      [{ workerId: 1, activeBlocks: NaN, prefillTokens: 0 }],
+    ]) {
       expect(() => selectWorker([], bad as typeof w, { isl: 1, blockSize: 1 })).toThrow(/must/);
     }
     expect(() => selectWorker([], w, { isl: -1, blockSize: 1 })).toThrow(RangeError);

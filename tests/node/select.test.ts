@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { LoadTracker, selectWorker, type WorkerScore } from 'kvbm-sequence';
 
-const score = (workerId: number, blocks: number, treeSize = blocks): WorkerScore => ({ workerId: BigInt(workerId), dpRank: 0, blocks, treeSize });
+const score = (workerId: number, blocks: number, treeSize = blocks): WorkerScore => ({
+  workerId: BigInt(workerId),
+  dpRank: 0,
+  blocks,
+  treeSize,
+});
 const idle = (workerId: number, activeBlocks = 0, prefillTokens = 0) => ({ workerId, activeBlocks, prefillTokens });
 
 describe('selectWorker', () => {
@@ -23,7 +28,8 @@ describe('selectWorker', () => {
     const tied = selectWorker([score(1, 1, 50), score(2, 1, 10)], [idle(1), idle(2)], { isl: 32, blockSize: 16, seed: 7 });
     expect(tied.workerId).toBe(2n);
     const picks = new Set<bigint>();
-    for (let seed = 0; seed < 32; seed++) picks.add(selectWorker([], [idle(1), idle(2), idle(3)], { isl: 16, blockSize: 16, seed }).workerId);
+    for (let seed = 0; seed < 32; seed++)
+      picks.add(selectWorker([], [idle(1), idle(2), idle(3)], { isl: 16, blockSize: 16, seed }).workerId);
     expect(picks.size).toBe(3);
     const again = (seed: number) => selectWorker([], [idle(1), idle(2), idle(3)], { isl: 16, blockSize: 16, seed }).workerId;
     expect(again(5)).toBe(again(5));
@@ -32,7 +38,8 @@ describe('selectWorker', () => {
   it('samples by temperature with probability falling with cost', () => {
     const workers = [idle(1, 0), idle(2, 10)];
     let cheap = 0;
-    for (let seed = 0; seed < 400; seed++) if (selectWorker([], workers, { isl: 16, blockSize: 16, temperature: 0.5, seed }).workerId === 1n) cheap++;
+    for (let seed = 0; seed < 400; seed++)
+      if (selectWorker([], workers, { isl: 16, blockSize: 16, temperature: 0.5, seed }).workerId === 1n) cheap++;
     // p(cheap) = 1 / (1 + e^-2) ≈ 0.88
     expect(cheap / 400).toBeGreaterThan(0.8);
     expect(cheap / 400).toBeLessThan(0.95);

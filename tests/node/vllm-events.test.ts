@@ -11,23 +11,34 @@ const batch = (events: unknown[], dp: number | null = 0) => encode([1.25, events
 const source = { workerId: 7, blockSize: 16 };
 
 describe('decodeVllmBatch', () => {
-  it('turns BlockStored into a stored event with the router\'s local hashes', () => {
+  it("turns BlockStored into a stored event with the router's local hashes", () => {
     const b = decodeVllmBatch(batch([['BlockStored', [11n, 12n, 13n], null, tokens, 16, null, 'GPU', null]]), source);
     const local = computeBlockHashes(tokens, 16, computeSaltHash());
     expect(b.events).toEqual([
-      { type: 'stored', workerId: 7, dpRank: 0, parentHash: null, blocks: [0, 1, 2].map((k) => ({ blockHash: BigInt(11 + k), tokensHash: local[k] })) },
+      {
+        type: 'stored',
+        workerId: 7,
+        dpRank: 0,
+        parentHash: null,
+        blocks: [0, 1, 2].map((k) => ({ blockHash: BigInt(11 + k), tokensHash: local[k] })),
+      },
     ]);
   });
 
   it('salts local hashes with the LoRA name', () => {
     const b = decodeVllmBatch(batch([['BlockStored', [1n], null, tokens.slice(0, 16), 16, null, 'GPU', 'my-lora']]), source);
     const first = b.events[0];
-    expect(first?.type === 'stored' && first.blocks[0]?.tokensHash).toBe(computeBlockHashes(tokens.slice(0, 16), 16, computeSaltHash({ lora: 'my-lora' }))[0]);
+    expect(first?.type === 'stored' && first.blocks[0]?.tokensHash).toBe(
+      computeBlockHashes(tokens.slice(0, 16), 16, computeSaltHash({ lora: 'my-lora' }))[0],
+    );
   });
 
   it('reads multimodal identifiers from extra_keys', () => {
     const digest = 'ab'.repeat(32);
-    const b = decodeVllmBatch(batch([['BlockStored', [1n, 2n], null, tokens.slice(0, 32), 16, null, 'GPU', null, [null, [[digest, 0]]]]]), source);
+    const b = decodeVllmBatch(
+      batch([['BlockStored', [1n, 2n], null, tokens.slice(0, 32), 16, null, 'GPU', null, [null, [[digest, 0]]]]]),
+      source,
+    );
     const want = computeBlockHashes(tokens.slice(0, 32), 16, 1337n, { mmHashes: [null, [0xababababababababn]] });
     const first = b.events[0];
     expect(first?.type === 'stored' && first.blocks.map((x) => x.tokensHash)).toEqual([...want]);
@@ -81,13 +92,22 @@ describe('decodeVllmBatch', () => {
 
 describe('fromRouterEvent (Dynamo JSON)', () => {
   it('keeps 64-bit integers exact when parsing text', () => {
-    const e = fromRouterEvent('{"worker_id":18446744073709551615,"event":{"event_id":3,"data":{"removed":{"block_hashes":[12345678901234567891]}},"dp_rank":2}}');
+    const e = fromRouterEvent(
+      '{"worker_id":18446744073709551615,"event":{"event_id":3,"data":{"removed":{"block_hashes":[12345678901234567891]}},"dp_rank":2}}',
+    );
     expect(e).toEqual({ type: 'removed', workerId: 2n ** 64n - 1n, dpRank: 2, blockHashes: [12345678901234567891n] });
   });
 
   it('reads stored and cleared', () => {
-    expect(fromRouterEvent({ worker_id: 1, event: { event_id: 0, data: 'cleared' } })).toEqual({ type: 'cleared', workerId: 1n, dpRank: 0 });
-    const s = fromRouterEvent({ worker_id: 1, event: { data: { stored: { parent_hash: 5, blocks: [{ block_hash: 6, tokens_hash: 7 }] } } } });
+    expect(fromRouterEvent({ worker_id: 1, event: { event_id: 0, data: 'cleared' } })).toEqual({
+      type: 'cleared',
+      workerId: 1n,
+      dpRank: 0,
+    });
+    const s = fromRouterEvent({
+      worker_id: 1,
+      event: { data: { stored: { parent_hash: 5, blocks: [{ block_hash: 6, tokens_hash: 7 }] } } },
+    });
     expect(s).toEqual({ type: 'stored', workerId: 1n, dpRank: 0, parentHash: 5n, blocks: [{ blockHash: 6n, tokensHash: 7n }] });
     expect(() => fromRouterEvent({ worker_id: 1, event: { data: 'nope' } })).toThrow(TypeError);
   });

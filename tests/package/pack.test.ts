@@ -106,7 +106,15 @@ describe('the packed package', () => {
     writeFileSync(
       join(fixture, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022', 'DOM', 'ESNext.Disposable'], types: [] },
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          lib: ['ES2022', 'DOM', 'ESNext.Disposable'],
+          types: [],
+        },
         files: ['typed.ts'],
       }),
     );
