@@ -49,6 +49,15 @@ export class ExternalBlockAssignments extends WasmObject {
     this.adoptHandle(ret(0), ret(1));
     this.#offset = at;
   }
+  /** @internal */
+  protected override summary(): Record<string, unknown> {
+    return { offset: this.offset, assigned: this.assignedCount, staged: this.stagedCount, unassigned: this.unassignedCount };
+  }
+
+  /** Iterates the assigned `[id, hash]` pairs in position order (`for (const [id, hash] of tier)`). */
+  [Symbol.iterator](): IterableIterator<BlockAssignment> {
+    return this.assigned()[Symbol.iterator]();
+  }
 
   private info(word: number): number {
     check(exports().kv_asg_info(this.index, this.generation));

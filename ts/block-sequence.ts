@@ -58,6 +58,15 @@ export class BlockSequence extends WasmObject {
     this.adoptHandle(ret(0), ret(1));
     this.#blockSize = size;
   }
+  /** @internal */
+  protected override summary(): Record<string, unknown> {
+    return { blockSize: this.blockSize, totalTokens: this.totalTokens, blockCount: this.blockCount, saltHash: this.saltHash };
+  }
+
+  /** Iterates the complete blocks, in position order. */
+  *[Symbol.iterator](): IterableIterator<BlockInfo> {
+    for (let i = 0; i < this.blockCount; i++) yield this.block(i) as BlockInfo;
+  }
 
   private info(word: number): number {
     check(exports().kv_seq_info(this.index, this.generation));

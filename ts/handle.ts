@@ -11,10 +11,18 @@ interface Handle {
   generation: number;
 }
 
-const registry = new FinalizationRegistry<Handle>((h) => {
-  // The object is unreachable; its handle is still valid (free() unregisters it).
-  exports().kv_free(h.index, h.generation);
-});
+// Where the runtime has no FinalizationRegistry (old Workers compatibility dates), objects
+// still work and `free()` is the way to release them.
+const registry =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<Handle>((h) => {
+        // The object is unreachable; its handle is still valid (free() unregisters it).
+        exports().kv_free(h.index, h.generation);
+      })
+    : undefined;
+
+/** Node's `util.inspect` hook (a registered symbol, so no import of `node:util` is needed). */
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /** Base of every WASM-backed class: holds the handle and frees it once. */
 export abstract class WasmObject {
@@ -27,7 +35,7 @@ export abstract class WasmObject {
   protected adoptHandle(index: number, generation: number): void {
     this.#index = index;
     this.#generation = generation;
-    registry.register(this, { index, generation }, this);
+    registry?.register(this, { index, generation }, this);
   }
 
   /**
@@ -36,7 +44,7 @@ export abstract class WasmObject {
    */
   protected replaceHandle(index: number, generation: number): void {
     const [oldIndex, oldGeneration] = [this.#index, this.#generation];
-    registry.unregister(this);
+    registry?.unregister(this);
     this.adoptHandle(index, generation);
     if (oldGeneration !== 0) exports().kv_free(oldIndex, oldGeneration);
   }
@@ -71,8 +79,20 @@ export abstract class WasmObject {
     const index = this.index;
     const generation = this.#generation;
     this.#generation = 0;
-    registry.unregister(this);
+    registry?.unregister(this);
     check(exports().kv_free(index, generation));
+  }
+
+  /** @internal What `console.log` / `util.inspect` show besides the class name. */
+  protected summary(): Record<string, unknown> {
+    return {};
+  }
+
+  /** Shows the class, what it holds and whether it was freed (Node's `util.inspect`, `console.log`). */
+  [INSPECT](_depth: number, options: unknown, inspect?: (value: unknown, options: unknown) => string): string {
+    const fields = this.isFreed ? { freed: true } : this.summary();
+    const body = inspect ? inspect(fields, options) : JSON.stringify(fields, (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
+    return `${this.constructor.name} ${body}`;
   }
 
   /** Frees the object at the end of a `using` block (a no-op where already freed). */

@@ -263,6 +263,10 @@ export class KvIndex extends WasmObject {
     check(exports().kv_index_new(mode === 'approximate' ? 1 : 0, ttl));
     this.adoptHandle(ret(0), ret(1));
   }
+  /** @internal */
+  protected override summary(): Record<string, unknown> {
+    return { mode: this.mode, size: this.size, nodes: this.nodeCount };
+  }
 
   /** Applies one event; see {@link EventResult}. Malformed input throws and changes nothing. */
   applyEvent(event: KvEvent): EventResult {

@@ -5,9 +5,12 @@
 
 import { ExternalBlockAssignments } from './assignments.js';
 import { instance } from './validate.js';
-import { check, exports, outputU32, ret } from './wasm.js';
+import { check, exports, outputU32Parts, ret } from './wasm.js';
 
-/** A plan: entry i says "at position `positions[i]`, tier one holds `src[i]`, tier two `dst[i]`". */
+/**
+ * A plan: entry i says "at position `positions[i]`, tier one holds `src[i]`, tier two `dst[i]`".
+ * Each array owns its buffer (transferable on its own).
+ */
 export interface Plan {
   /** Absolute positions, ascending. */
   readonly positions: Uint32Array;
@@ -22,12 +25,9 @@ function zip(a: unknown, b: unknown, pending: number, names: [string, string]): 
   const [bi, bg] = instance(b, ExternalBlockAssignments, names[1]).handle();
   check(exports().kv_zip(ai, ag, bi, bg, pending));
   const n = ret(0);
-  const words = outputU32();
-  return {
-    positions: words.subarray(0, n),
-    src: words.subarray(n, 2 * n),
-    dst: words.subarray(2 * n, 3 * n),
-  };
+  // Three arrays, each with its own buffer, so each can be transferred to a worker on its own.
+  const [positions, src, dst] = outputU32Parts([n, n, n]) as [Uint32Array, Uint32Array, Uint32Array];
+  return { positions, src, dst };
 }
 
 /** The positions where both `a` and `b` hold an assigned block, ascending, with both ids. */

@@ -92,6 +92,16 @@ export class TierPool extends WasmObject {
     this.#workerId = options.workerId ?? 0;
     this.#dpRank = options.dpRank ?? 0;
   }
+  /** @internal */
+  protected override summary(): Record<string, unknown> {
+    return {
+      capacity: this.capacity,
+      free: this.freeCount,
+      active: this.activeCount,
+      inactive: this.inactiveCount,
+      blockSize: this.blockSize,
+    };
+  }
 
   private info(word: number): number {
     check(exports().kv_pool_info(this.index, this.generation));

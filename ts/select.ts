@@ -198,6 +198,10 @@ export class LoadTracker extends WasmObject {
     check(exports().kv_load_new());
     this.adoptHandle(ret(0), ret(1));
   }
+  /** @internal */
+  protected override summary(): Record<string, unknown> {
+    return { runningRequests: this.runningRequests };
+  }
 
   /** Adds a candidate worker (a no-op where it is known). */
   addWorker(workerId: WorkerIdLike, dpRank = 0): void {

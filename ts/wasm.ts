@@ -269,6 +269,18 @@ export function outputU32(): Uint32Array {
   );
 }
 
+/** The output buffer's 32-bit words cut into fresh arrays of the given lengths (each owns its buffer). */
+export function outputU32Parts(lengths: readonly number[]): Uint32Array[] {
+  views();
+  let at = (u32[retBase + RET_OUT_PTR] as number) >>> 2;
+  return lengths.map((n) => {
+    const part = new Uint32Array(n);
+    part.set(u32.subarray(at, at + n));
+    at += n;
+    return part;
+  });
+}
+
 /** The output buffer as a fresh BigUint64Array. */
 export function outputU64(): BigUint64Array {
   return output(
