@@ -95,19 +95,19 @@ export class BlockSequence extends WasmObject {
     return ret64(4);
   }
 
-  /** Appends `tokens`; returns the range of blocks they completed, or `null`. */
-  extendTokens(tokens: readonly number[] | Uint32Array): Range | null {
+  /** Appends `tokens`; returns the range of blocks they completed, or `undefined` (none). */
+  extendTokens(tokens: readonly number[] | Uint32Array): Range | undefined {
     const { index, generation } = this;
     const len = inputList(tokens, 'tokens');
     check(exports().kv_seq_extend(index, generation, len));
-    return ret(0) === 1 ? { start: ret(1), end: ret(2) } : null;
+    return ret(0) === 1 ? { start: ret(1), end: ret(2) } : undefined;
   }
 
-  /** Appends one token; returns the index of the block it completed, or `null`. */
-  appendToken(token: number): number | null {
+  /** Appends one token; returns the index of the block it completed, or `undefined` (none). */
+  appendToken(token: number): number | undefined {
     const t = u32(token, 'token');
     check(exports().kv_seq_append(this.index, this.generation, t));
-    return ret(0) === 1 ? ret(1) : null;
+    return ret(0) === 1 ? ret(1) : undefined;
   }
 
   /**

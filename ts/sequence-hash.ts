@@ -7,6 +7,14 @@ import { check, exports, outputText, ret, ret4, ret64 } from './wasm.js';
 import { bytes, count, u64 } from './validate.js';
 
 const U128_MAX = (1n << 128n) - 1n;
+const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+/** A Base58 (Bitcoin alphabet) string's value. */
+function base58(text: string): bigint {
+  let v = 0n;
+  for (const c of text) v = v * 58n + BigInt(BASE58.indexOf(c));
+  return v;
+}
 
 /** Decoded fields, read from the module once per value. */
 interface Parts {
@@ -141,6 +149,25 @@ export class SequenceHash {
     if (!(other instanceof SequenceHash)) throw new TypeError('other must be a SequenceHash');
     check(exports().kv_lineage_cmp(this.#w0, this.#w1, this.#w2, this.#w3, other.#w0, other.#w1, other.#w2, other.#w3));
     return ret(0) - 1;
+  }
+
+  /**
+   * The lineage hash of a text form (`toString()`, Dynamo's Display; also what `JSON.stringify`
+   * writes). `TypeError` for text that is not exactly the text form of a lineage hash.
+   */
+  static parse(text: string): SequenceHash {
+    if (typeof text !== 'string') throw new TypeError('SequenceHash.parse takes a string');
+    const m = /^(\d{1,8}):([1-9A-HJ-NP-Za-km-z]{1,16})(?::([1-9A-HJ-NP-Za-km-z]{1,16}))?$/.exec(text);
+    const wrong = () => new TypeError(`not the text form of a lineage hash: ${JSON.stringify(text.slice(0, 60))}`);
+    if (!m) throw wrong();
+    const position = Number(m[1]);
+    const current = base58(m[2] as string);
+    const fragment = m[3] === undefined ? 0n : base58(m[3]);
+    if (position >= 2 ** 24 || current > 0xffff_ffff_ffff_ffffn || fragment > 0xffff_ffff_ffff_ffffn) throw wrong();
+    const h = SequenceHash.fromParts({ position, currentHash: current, parentHash: fragment });
+    // The round trip rejects non-canonical text (leading ones, a fragment too wide, a missing one).
+    if (h.toString() !== text) throw wrong();
+    return h;
   }
 
   /** Dynamo's text form: `position:b58(current)`, plus `:b58(parentFragment)` past block 0. */

@@ -156,7 +156,7 @@ export class SimulatedWorker {
       let decoding = true;
       for (const token of output) {
         const done = seq.appendToken(token);
-        if (done === undefined || done === null || !decoding) continue;
+        if (done === undefined || !decoding) continue;
         held.g1.push(...g1.register([partial], seq, done));
         offloadedDecode += this.#offload(seq, done, done + 1, held);
         try {

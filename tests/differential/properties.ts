@@ -123,7 +123,7 @@ const buildingPaths: Property = {
             const replay = new ModelSequence(await xxh3For([s]), [], bs, s);
             for (let at = 0, c = 0; at < tokens.length; c++) {
               const cut = cuts[c % cuts.length] as number;
-              if (cut === 0) eq(chunks.extendTokens([]), null, 'extending by nothing');
+              if (cut === 0) eq(chunks.extendTokens([]), undefined, 'extending by nothing');
               const piece = tokens.slice(at, at + Math.max(cut, 1));
               at += piece.length;
               eq(chunks.extendTokens(piece), replay.extend(piece), 'extendTokens range');

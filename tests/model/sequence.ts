@@ -53,15 +53,15 @@ export class ModelSequence {
     return this.tokens.slice(this.blockCount * this.blockSize);
   }
 
-  extend(tokens: readonly number[]): { start: number; end: number } | null {
+  extend(tokens: readonly number[]): { start: number; end: number } | undefined {
     const before = this.blockCount;
     this.tokens.push(...tokens);
-    return this.blockCount > before ? { start: before, end: this.blockCount } : null;
+    return this.blockCount > before ? { start: before, end: this.blockCount } : undefined;
   }
 
-  append(token: number): number | null {
+  append(token: number): number | undefined {
     const range = this.extend([token]);
-    return range ? range.start : null;
+    return range ? range.start : undefined;
   }
 
   truncate(len: number): void {

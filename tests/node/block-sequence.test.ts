@@ -40,19 +40,19 @@ describe('BlockSequence', () => {
   it('extendTokens returns the completed block range', () => {
     using s = new BlockSequence([1, 2, 3], 4);
     expect(s.extendTokens([4, 5, 6, 7, 8, 9])).toEqual({ start: 0, end: 2 });
-    expect(s.extendTokens([10])).toBeNull();
+    expect(s.extendTokens([10])).toBeUndefined();
     expect([...s.partialTokens()]).toEqual([9, 10]);
   });
 
   it('extending by nothing returns null', () => {
     using s = new BlockSequence([1, 2, 3, 4], 4);
-    expect(s.extendTokens([])).toBeNull();
-    expect(s.extendTokens(new Uint32Array(0))).toBeNull();
+    expect(s.extendTokens([])).toBeUndefined();
+    expect(s.extendTokens(new Uint32Array(0))).toBeUndefined();
   });
 
   it('appendToken returns the block it completed', () => {
     using s = new BlockSequence([1, 2], 4);
-    expect(s.appendToken(3)).toBeNull();
+    expect(s.appendToken(3)).toBeUndefined();
     expect(s.appendToken(4)).toBe(0);
     expect(s.blockCount).toBe(1);
   });

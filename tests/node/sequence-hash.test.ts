@@ -76,3 +76,35 @@ describe('SequenceHash', () => {
     expect(built().equals(SequenceHash.fromParts({ position: 101, currentHash: 1n }))).toBe(false);
   });
 });
+
+describe('SequenceHash text round trip', () => {
+  it('parses its own text form, block 0 and later blocks', () => {
+    for (const text of ['0:azWbh91idkf', '1:CUrLYDFnmBa:13A3sGnbCSf']) {
+      expect(SequenceHash.parse(text).toString()).toBe(text);
+    }
+    const h = SequenceHash.fromBigInt(0x00aba8799e9b2033e122b2379d6d3c3dn);
+    expect(SequenceHash.parse(String(h)).equals(h)).toBe(true);
+  });
+
+  it('travels through JSON as its text form', () => {
+    const h = SequenceHash.parse('1:CUrLYDFnmBa:13A3sGnbCSf');
+    const back = JSON.parse(JSON.stringify({ h }), (k, v) => (k === 'h' ? SequenceHash.parse(v) : v));
+    expect(back.h.equals(h)).toBe(true);
+  });
+
+  it('refuses text that is not exactly a text form', () => {
+    for (const bad of [
+      '',
+      '0',
+      'x:azWbh91idkf',
+      '0:azWbh91idkf:13A3sGnbCSf',
+      '1:CUrLYDFnmBa',
+      '0:0OIl',
+      '16777216:azWbh91idkf',
+      '01:CUrLYDFnmBa:13A3sGnbCSf',
+      5,
+    ]) {
+      expect(() => SequenceHash.parse(bad as string), String(bad)).toThrow(TypeError);
+    }
+  });
+});
