@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { parseTrace, replayTrace, type ReplayResult } from 'kvbm-sequence';
 import { launch, serve } from '../support/browser';
+import { REPLAY_FIGURES } from '../support/replay';
 // @ts-expect-error: a plain ESM build script
 import { buildPage } from '../../scripts/build-page.mjs';
 

@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SimulatedWorker, parseTrace, promptTokens, replayTrace, type TraceRequest } from 'kvbm-sequence';
+import { REPLAY_FIGURES } from '../support/replay';
 
 const TRACE = '../shared/data/mooncake-conversation.jsonl';
 const text = readFileSync(TRACE, 'utf8');
