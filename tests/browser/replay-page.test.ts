@@ -45,17 +45,7 @@ describe('the replay page', () => {
 
     const trace = parseTrace(readFileSync(TRACE, 'utf8'));
     const inNode = replayTrace(trace, { limit: 300, workers: 4, blockSize: 16, g1Tokens: 1_000_000, g2Tokens: 4_000_000, router: 'kv' });
-    for (const k of [
-      'requests',
-      'promptTokens',
-      'g1HitTokens',
-      'g2HitTokens',
-      'computedTokens',
-      'onboardedBlocks',
-      'offloadedBlocks',
-      'evictedBlocks',
-      'rejectedRequests',
-    ] as const) {
+    for (const k of REPLAY_FIGURES) {
       expect(inBrowser[k], k).toBe(inNode[k]);
     }
     expect(inBrowser.perWorker.map((w) => w.requests)).toEqual(inNode.perWorker.map((w) => w.requests));

@@ -118,17 +118,7 @@ describe('the kvbm-sequence command', () => {
       cli('replay', TRACE, '--limit', '100', '--block-size', '512', '--workers', '2', '--no-g2', '--router', 'round-robin', '--json'),
     );
     const r = replayTrace(trace, { limit: 100, blockSize: 512, workers: 2, g2Tokens: null, router: 'round-robin' });
-    for (const k of [
-      'requests',
-      'promptTokens',
-      'g1HitTokens',
-      'g2HitTokens',
-      'computedTokens',
-      'onboardedBlocks',
-      'offloadedBlocks',
-      'evictedBlocks',
-      'rejectedRequests',
-    ] as const) {
+    for (const k of REPLAY_FIGURES) {
       expect(out[k], k).toBe(r[k]);
     }
   });
