@@ -154,8 +154,11 @@ function join(lo: number, hi: number): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
-/** Encodes events into the word stream `kv_index_apply` reads; validates everything first. */
-function encodeEvents(events: readonly KvEvent[], name: string): void {
+/**
+ * Encodes events into the word stream `kv_index_apply` reads, validating everything first;
+ * returns the stream's length in words.
+ */
+function encodeEvents(events: readonly KvEvent[], name: string): number {
   // Pass 1: validate and size.
   let words = 0;
   for (let i = 0; i < events.length; i++) {
@@ -211,6 +214,7 @@ function encodeEvents(events: readonly KvEvent[], name: string): void {
       for (let j = 0; j < e.blockHashes.length; j++) put64(e.blockHashes[j] as HashLike);
     }
   }
+  return words;
 }
 
 /** Copies a list of u64 hashes into the input buffer as (low, high) words; returns the word count. */
@@ -270,9 +274,8 @@ export class KvIndex extends WasmObject {
 
   /** Applies one event; see {@link EventResult}. Malformed input throws and changes nothing. */
   applyEvent(event: KvEvent): EventResult {
-    encodeEvents([event], 'event');
-    const words = this.run((i, g, len) => exports().kv_index_apply(i, g, len), [event]);
-    return RESULTS[words[0] as number] as EventResult;
+    const results = this.#apply([event], 'event');
+    return RESULTS[results[0] as number] as EventResult;
   }
 
   /**
@@ -281,21 +284,16 @@ export class KvIndex extends WasmObject {
    */
   applyEvents(events: readonly KvEvent[]): EventCounts {
     if (!Array.isArray(events)) throw new TypeError('events must be an Array of events');
-    encodeEvents(events, 'events');
-    const words = this.run((i, g, len) => exports().kv_index_apply(i, g, len), events);
+    const results = this.#apply(events, 'events');
     const counts: EventCounts = { ok: 0, duplicate: 0, ParentBlockNotFound: 0, InvalidBlockSequence: 0, BlockNotFound: 0 };
-    for (const r of words) counts[RESULTS[r] as EventResult] += 1;
+    for (const r of results) counts[RESULTS[r] as EventResult] += 1;
     return counts;
   }
 
-  private run(call: (index: number, generation: number, len: number) => number, events: readonly KvEvent[]): Uint32Array {
-    let words = 0;
-    for (const e of events) {
-      words += 4;
-      if (e.type === 'stored') words += 4 + 4 * e.blocks.length;
-      else if (e.type === 'removed') words += 1 + 2 * e.blockHashes.length;
-    }
-    check(call(this.index, this.generation, words));
+  /** Encodes and applies events with one call; the result code of each. */
+  #apply(events: readonly KvEvent[], name: string): Uint32Array {
+    const words = encodeEvents(events, name);
+    check(exports().kv_index_apply(this.index, this.generation, words));
     return outputU32();
   }
 

@@ -100,8 +100,10 @@ function stored(fields: unknown[], source: VllmSource, dpRank: number): KvEvent 
   const salt = computeSaltHash({ lora });
   const blocks: StoredBlock[] = [];
   let offset = 0;
+  // An event block is one router block, or (not EAGLE) a multiple of it split in pieces; other
+  // sizes stop the event.
+  const pieces = eventBlockSize === bs ? 1 : eventBlockSize % bs === 0 && !eagle ? eventBlockSize / bs : 0;
   for (let k = 0; k < hashes.length; k++) {
-    const pieces = eventBlockSize === bs ? 1 : eventBlockSize % bs === 0 && !eagle ? eventBlockSize / bs : 0;
     if (pieces === 0 || offset + eventBlockSize + (eagle ? 1 : 0) > tokens.length) break;
     for (let p = 0; p < pieces; p++) {
       const start = offset + p * bs;

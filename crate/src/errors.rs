@@ -246,6 +246,12 @@ pub fn try_reserve<T>(vec: &mut Vec<T>, additional: usize) -> Result<()> {
         })
 }
 
+/// For the `try_reserve` of other collections (maps, deques): maps their failure to
+/// `OutOfMemory` for `requested` items, as [`try_reserve`] does for vectors.
+pub fn out_of_memory<E>(requested: usize) -> impl FnOnce(E) -> BlockSequenceError {
+    move |_| BlockSequenceError::OutOfMemory { requested }
+}
+
 /// Shorthand for results of this crate.
 pub type Result<T> = std::result::Result<T, BlockSequenceError>;
 

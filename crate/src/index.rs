@@ -11,7 +11,7 @@
 //! keyed by (parent, local hash) and enumerated through sibling links, so a node costs no map of
 //! its own.
 
-use crate::errors::{BlockSequenceError, Result};
+use crate::errors::{out_of_memory, Result};
 use crate::hash::sequence_hash;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -220,10 +220,6 @@ fn root_node() -> Node {
 /// anyway); past it, through the map. Most nodes of a prefix tree have one child.
 const SCAN_CHILDREN: u32 = 8;
 
-fn oom<E>(_: E) -> BlockSequenceError {
-    BlockSequenceError::OutOfMemory { requested: 0 }
-}
-
 impl KvIndex {
     /// An empty index fed by engine events.
     pub fn new() -> Self {
@@ -326,7 +322,7 @@ impl KvIndex {
         if let Some(slot) = self.slot_of(key) {
             return Ok(slot);
         }
-        self.worker_slots.try_reserve(1).map_err(oom)?;
+        self.worker_slots.try_reserve(1).map_err(out_of_memory(1))?;
         crate::errors::try_reserve(&mut self.workers, 1)?;
         crate::errors::try_reserve(&mut self.free_workers, self.workers.len() + 1)?;
         self.next_generation = self.next_generation.wrapping_add(1);
@@ -430,7 +426,8 @@ impl KvIndex {
             },
         };
         let mut seen: FastMap<u64, ()> = FastMap::default();
-        seen.try_reserve(blocks.len()).map_err(oom)?;
+        seen.try_reserve(blocks.len())
+            .map_err(out_of_memory(blocks.len()))?;
         let mut node = Some(start);
         let mut fresh = 0;
         for b in blocks {
@@ -465,17 +462,21 @@ impl KvIndex {
     ) -> Result<()> {
         // Reserve everything first, so that nothing below can fail half-way.
         let slot = self.slot_or_insert(worker)?;
-        self.children.try_reserve(fresh).map_err(oom)?;
+        self.children
+            .try_reserve(fresh)
+            .map_err(out_of_memory(fresh))?;
         crate::errors::try_reserve(&mut self.nodes, fresh)?;
         crate::errors::try_reserve(&mut self.free_nodes, fresh + self.nodes.len())?;
         if self.ttl.is_some() {
-            self.expiries.try_reserve(blocks.len()).map_err(oom)?;
+            self.expiries
+                .try_reserve(blocks.len())
+                .map_err(out_of_memory(blocks.len()))?;
         }
         let generation = self.worker(slot).generation;
         self.worker_mut(slot)
             .lookup
             .try_reserve(fresh)
-            .map_err(oom)?;
+            .map_err(out_of_memory(fresh))?;
         let mut node = match parent_hash {
             None => ROOT,
             Some(p) => self.worker(slot).lookup.get(&p).copied().unwrap_or(ROOT),
@@ -821,9 +822,7 @@ impl KvIndex {
         let mut queue = VecDeque::new();
         queue
             .try_reserve(self.node_count() + 1)
-            .map_err(|_| BlockSequenceError::OutOfMemory {
-                requested: self.node_count(),
-            })?;
+            .map_err(out_of_memory(self.node_count()))?;
         queue.push_back(ROOT);
         while let Some(id) = queue.pop_front() {
             let n = &self.nodes[id as usize];

@@ -2,7 +2,7 @@
 //! block shared by several requests counts once) and the prefill tokens queued on it; from them,
 //! each worker's potential load if it took a new request.
 
-use crate::errors::{try_reserve, BlockSequenceError, Result};
+use crate::errors::{out_of_memory, try_reserve, BlockSequenceError, Result};
 use crate::index::{FastMap, WorkerKey};
 
 #[derive(Clone, Debug)]
@@ -102,18 +102,14 @@ impl LoadTracker {
         let mut owned = Vec::new();
         try_reserve(&mut owned, hashes.len())?;
         owned.extend_from_slice(hashes);
-        self.requests
-            .try_reserve(1)
-            .map_err(|_| BlockSequenceError::OutOfMemory { requested: 1 })?;
+        self.requests.try_reserve(1).map_err(out_of_memory(1))?;
         let w = match self.workers.iter_mut().find(|w| w.key == worker) {
             Some(w) => w,
             None => return Err(unknown(request)),
         };
         w.blocks
             .try_reserve(hashes.len())
-            .map_err(|_| BlockSequenceError::OutOfMemory {
-                requested: hashes.len(),
-            })?;
+            .map_err(out_of_memory(hashes.len()))?;
         for &h in hashes {
             *w.blocks.entry(h).or_insert(0) += 1;
         }
@@ -167,9 +163,7 @@ impl LoadTracker {
         let mut distinct: FastMap<u64, ()> = FastMap::default();
         distinct
             .try_reserve(hashes.len())
-            .map_err(|_| BlockSequenceError::OutOfMemory {
-                requested: hashes.len(),
-            })?;
+            .map_err(out_of_memory(hashes.len()))?;
         for &h in hashes {
             distinct.insert(h, ());
         }

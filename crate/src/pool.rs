@@ -11,13 +11,21 @@
 //! Costs: a block moves between states in O(1) (free: a FIFO queue; LRU eviction: an intrusive
 //! list in release order) or O(log n) (FIFO-by-registration eviction: an ordered map).
 
-use crate::errors::{try_reserve, BlockSequenceError, Result};
+use crate::errors::{out_of_memory, try_reserve, BlockSequenceError, Result};
 use crate::index::FastMap;
 use crate::lineage::SequenceHash;
 use crate::sequence::{Block, BlockSequence};
 use std::collections::{BTreeMap, VecDeque};
 
 const NIL: u32 = u32::MAX;
+
+/// `n` copies of `value`, reserved fallibly.
+fn filled<T: Clone>(n: usize, value: T) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    try_reserve(&mut out, n)?;
+    out.resize(n, value);
+    Ok(out)
+}
 
 /// The state of a block id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,18 +135,19 @@ impl TierPool {
         Self::build(ids, None, block_size, salt_hash, policy)
     }
 
-    /// A pool of the given ids (each once).
+    /// A pool of the given ids (each once). Fails with `InvalidBlockSize` for block size 0.
     pub fn with_ids(
         ids: &[u32],
         block_size: usize,
         salt_hash: u64,
         policy: EvictionPolicy,
     ) -> Result<Self> {
+        if block_size == 0 {
+            return Err(BlockSequenceError::InvalidBlockSize);
+        }
         let mut map = FastMap::default();
         map.try_reserve(ids.len())
-            .map_err(|_| BlockSequenceError::OutOfMemory {
-                requested: ids.len(),
-            })?;
+            .map_err(out_of_memory(ids.len()))?;
         for (slot, &id) in ids.iter().enumerate() {
             if map.insert(id, slot as u32).is_some() {
                 return Err(BlockSequenceError::DuplicateBlockId { block_id: id });
@@ -150,6 +159,7 @@ impl TierPool {
         Self::build(owned, Some(map), block_size, salt_hash, policy)
     }
 
+    /// The pool of `ids` (the block size was checked by the caller, before any allocation).
     fn build(
         ids: Vec<u32>,
         slot_of: Option<FastMap<u32, u32>>,
@@ -157,25 +167,9 @@ impl TierPool {
         salt_hash: u64,
         policy: EvictionPolicy,
     ) -> Result<Self> {
-        if block_size == 0 {
-            return Err(BlockSequenceError::InvalidBlockSize);
-        }
         let n = ids.len();
-        let filled = |v| -> Result<Vec<u32>> {
-            let mut out = Vec::new();
-            try_reserve(&mut out, n)?;
-            out.resize(n, v);
-            Ok(out)
-        };
-        let mut hash = Vec::new();
-        try_reserve(&mut hash, n)?;
-        hash.resize(n, None);
-        let mut key = Vec::new();
-        try_reserve(&mut key, n)?;
-        key.resize(n, 0);
         let mut free = VecDeque::new();
-        free.try_reserve(n)
-            .map_err(|_| BlockSequenceError::OutOfMemory { requested: n })?;
+        free.try_reserve(n).map_err(out_of_memory(n))?;
         free.extend(0..n as u32);
         Ok(TierPool {
             block_size,
@@ -183,11 +177,11 @@ impl TierPool {
             policy,
             ids,
             slot_of,
-            ref_count: filled(0)?,
-            hash,
-            key,
-            prev: filled(NIL)?,
-            next: filled(NIL)?,
+            ref_count: filled(n, 0)?,
+            hash: filled(n, None)?,
+            key: filled(n, 0)?,
+            prev: filled(n, NIL)?,
+            next: filled(n, NIL)?,
             free,
             head: NIL,
             tail: NIL,
@@ -242,7 +236,7 @@ impl TierPool {
 
     fn slot(&self, id: u32) -> Option<u32> {
         match &self.slot_of {
-            None => ((id as usize) < self.ids.len()).then(|| id),
+            None => ((id as usize) < self.ids.len()).then_some(id),
             Some(map) => map.get(&id).copied(),
         }
     }
@@ -332,7 +326,7 @@ impl TierPool {
 
     fn first_inactive(&self) -> Option<u32> {
         match self.policy {
-            EvictionPolicy::Lru => (self.head != NIL).then(|| self.head),
+            EvictionPolicy::Lru => (self.head != NIL).then_some(self.head),
             EvictionPolicy::Fifo => self.by_registration.values().next().copied(),
         }
     }
@@ -346,19 +340,19 @@ impl TierPool {
 
     // ---- the operations ----
 
-    /// Walks `hashes` (a sequence's lineage hashes, entry i at position i) from `from`, stopping
-    /// at the first one not registered; acquires each block found and returns their ids in
-    /// position order.
-    pub fn match_hashes(&mut self, hashes: &[SequenceHash], from: usize) -> Result<Vec<u32>> {
+    /// Acquires the registered prefix of `hashes` (stopping at the first hash not registered)
+    /// and returns its ids in order.
+    fn acquire_prefix<I>(&mut self, hashes: I) -> Result<Vec<u32>>
+    where
+        I: Iterator<Item = SequenceHash> + Clone,
+    {
         let found = hashes
-            .get(from..)
-            .unwrap_or(&[])
-            .iter()
+            .clone()
             .take_while(|h| self.registered.contains_key(&h.raw()))
             .count();
         let mut out = Vec::new();
         try_reserve(&mut out, found)?;
-        for h in &hashes[from.min(hashes.len())..from.min(hashes.len()) + found] {
+        for h in hashes.take(found) {
             let slot = self.registered[&h.raw()];
             self.acquire(slot);
             out.push(self.ids[slot as usize]);
@@ -366,15 +360,18 @@ impl TierPool {
         Ok(out)
     }
 
-    /// [`TierPool::match_hashes`] over a sequence's complete blocks, which must have the pool's
-    /// block size and salt.
+    /// Walks `hashes` (lineage hashes of consecutive positions), stopping at the first one not
+    /// registered; acquires each block found and returns their ids in position order.
+    pub fn match_hashes(&mut self, hashes: &[SequenceHash]) -> Result<Vec<u32>> {
+        self.acquire_prefix(hashes.iter().copied())
+    }
+
+    /// [`TierPool::match_hashes`] over a sequence's complete blocks from position `from`; the
+    /// sequence must have the pool's block size and salt.
     pub fn match_sequence(&mut self, seq: &BlockSequence, from: usize) -> Result<Vec<u32>> {
         self.check_binding(seq)?;
         let blocks = seq.blocks().get(from..).unwrap_or(&[]);
-        let mut hashes = Vec::new();
-        try_reserve(&mut hashes, blocks.len())?;
-        hashes.extend(blocks.iter().map(Block::lineage_hash));
-        self.match_hashes(&hashes, 0)
+        self.acquire_prefix(blocks.iter().map(Block::lineage_hash))
     }
 
     /// Positions `from .. to` of the sequence whose blocks are not registered here (what a
@@ -475,9 +472,7 @@ impl TierPool {
         try_reserve(&mut slots, ids.len())?;
         let mut seen: FastMap<u32, ()> = FastMap::default();
         seen.try_reserve(ids.len())
-            .map_err(|_| BlockSequenceError::OutOfMemory {
-                requested: ids.len(),
-            })?;
+            .map_err(out_of_memory(ids.len()))?;
         for (i, &id) in ids.iter().enumerate() {
             let slot = self
                 .slot(id)
@@ -511,9 +506,7 @@ impl TierPool {
         // Commit: nothing below can fail.
         self.registered
             .try_reserve(ids.len())
-            .map_err(|_| BlockSequenceError::OutOfMemory {
-                requested: ids.len(),
-            })?;
+            .map_err(out_of_memory(ids.len()))?;
         let mut out = Vec::new();
         try_reserve(&mut out, ids.len())?;
         try_reserve(&mut self.events, ids.len())?;
@@ -570,9 +563,7 @@ impl TierPool {
         let mut holds: FastMap<u32, u32> = FastMap::default();
         holds
             .try_reserve(ids.len())
-            .map_err(|_| BlockSequenceError::OutOfMemory {
-                requested: ids.len(),
-            })?;
+            .map_err(out_of_memory(ids.len()))?;
         for &id in ids {
             let slot = self
                 .slot(id)
@@ -898,6 +889,18 @@ mod tests {
             // Same future: the next evictions pick the same ids.
             assert_eq!(q.allocate(3).unwrap(), p.allocate(3).unwrap());
         }
+    }
+
+    #[test]
+    fn block_size_zero_is_refused_by_both_constructors() {
+        assert_eq!(
+            TierPool::with_capacity(4, 0, 0, EvictionPolicy::Lru).err(),
+            Some(BlockSequenceError::InvalidBlockSize)
+        );
+        assert_eq!(
+            TierPool::with_ids(&[1, 2], 0, 0, EvictionPolicy::Lru).err(),
+            Some(BlockSequenceError::InvalidBlockSize)
+        );
     }
 
     #[test]

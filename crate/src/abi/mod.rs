@@ -784,13 +784,9 @@ pub extern "C" fn kv_asg_stage(
         let (record, seq) = st
             .table
             .record_and_sequence((index, generation), (seq_index, seq_generation))?;
-        let end = if end == u32::MAX {
-            seq.block_count() as u32
-        } else {
-            end
-        };
-        block_range(seq, start, end)?;
-        let range = record.stage_from(seq, start as usize..end as usize, commit != 0)?;
+        let blocks = block_range(seq, start, end)?.len();
+        let start = start as usize;
+        let range = record.stage_from(seq, start..start + blocks, commit != 0)?;
         st.reply.range(range);
         Ok(())
     })

@@ -107,7 +107,7 @@ pub extern "C" fn kv_pool_match_hashes(index: u32, generation: u32, count: u32) 
         for w in words.chunks_exact(4) {
             hashes.push(hash_of(w)?);
         }
-        let ids = table.pool(index, generation)?.match_hashes(&hashes, 0)?;
+        let ids = table.pool(index, generation)?.match_hashes(&hashes)?;
         reply.u32s(&ids)
     })
 }
