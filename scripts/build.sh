@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds everything: the crate for wasm32 (release: opt-level 3, LTO, panic=abort), wasm-opt -O3,
-# the inlined bytes, then the ESM/CJS/.d.ts bundles in dist/.
+# the inlined bytes, then the ESM/CJS/.d.ts bundles in dist/, and the size report with budgets.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,8 +16,13 @@ node_modules/.bin/wasm-opt target/wasm32-unknown-unknown/release/kvbm_sequence.w
 node scripts/embed-wasm.mjs .tmp/kvbm_sequence.wasm ts/generated/wasm-bytes.ts
 node_modules/.bin/tsc --noEmit -p tsconfig.json
 node_modules/.bin/tsc --noEmit -p tsconfig.cli.json
+rm -rf dist
 node_modules/.bin/rollup --silent -c scripts/rollup.config.mjs
+cp .tmp/kvbm_sequence.wasm dist/kvbm_sequence.wasm
+node scripts/node-wrappers.mjs
+# One declaration bundle, copied per module kind so every resolution mode reads the right one.
+cp dist/index.d.ts dist/index.d.cts
+cp dist/vllm.d.ts dist/vllm.d.cts
 chmod +x dist/cli.js
-raw=$(wc -c < .tmp/kvbm_sequence.wasm)
-gz=$(gzip -9 -c .tmp/kvbm_sequence.wasm | wc -c)
-echo "kvbm-sequence: built dist/ (wasm ${raw} bytes, ${gz} gzipped)"
+echo "kvbm-sequence: built dist/; sizes (budgets: scripts/size-budgets.json):"
+node scripts/size-report.mjs

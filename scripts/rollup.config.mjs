@@ -1,24 +1,38 @@
-// Bundles the facade: ESM and CJS for Node (module loaded at import), ESM for browsers
-// (`await init()`), and one bundled .d.ts for both; plus the `kvbm-sequence/vllm` entry, which
-// imports the main entry by name (one wasm instance) and `@msgpack/msgpack`.
+// Bundles the facade. ES modules (one shared chunk): `browser` (inlined module, loads on first
+// use), `slim` (no module; `init()` fetches the .wasm beside it), `workerd` and `edge-light`
+// (import the .wasm file as a module). CommonJS (one shared chunk, the inlined bytes in a chunk
+// of their own): `index` (Node: loaded at require), `browser`, `slim`. Node's ESM entries are
+// generated wrappers over the CommonJS ones (scripts/node-wrappers.mjs), so that ESM and CJS
+// share one instance. Plus `kvbm-sequence/vllm`, which imports the main entry by name, the
+// CLI, and the bundled declarations.
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
 const ts = () => typescript({ tsconfig: 'tsconfig.json', declaration: false, outDir: undefined });
 const external = ['kvbm-sequence', '@msgpack/msgpack'];
 
+/** Keeps `import … from './kvbm_sequence.wasm'` as it is: the file sits beside the bundles. */
+const wasmFile = {
+  name: 'wasm-file',
+  resolveId(source) {
+    return /\.wasm(\?module)?$/.test(source) ? { id: source, external: true } : null;
+  },
+};
+
 export default [
   {
-    input: 'ts/index.ts',
-    output: [
-      { file: 'dist/index.js', format: 'es' },
-      { file: 'dist/index.cjs', format: 'cjs', exports: 'named' },
-    ],
-    plugins: [ts()],
+    input: {
+      browser: 'ts/browser.ts',
+      slim: 'ts/slim-url.ts',
+      workerd: 'ts/workerd.ts',
+      'edge-light': 'ts/edge-light.ts',
+    },
+    output: { dir: 'dist', format: 'es', chunkFileNames: 'shared-[hash].js' },
+    plugins: [wasmFile, ts()],
   },
   {
-    input: 'ts/browser.ts',
-    output: { file: 'dist/browser.js', format: 'es' },
+    input: { index: 'ts/index.ts', browser: 'ts/browser.ts', slim: 'ts/slim.ts' },
+    output: { dir: 'dist', format: 'cjs', exports: 'named', entryFileNames: '[name].cjs', chunkFileNames: 'shared-[hash].cjs' },
     plugins: [ts()],
   },
   {
@@ -37,7 +51,7 @@ export default [
     plugins: [typescript({ tsconfig: 'tsconfig.cli.json', declaration: false, outDir: undefined })],
   },
   {
-    input: 'ts/index.ts',
+    input: 'ts/slim.ts',
     output: { file: 'dist/index.d.ts', format: 'es' },
     // Members marked @internal stay out of the published types.
     plugins: [dts({ tsconfig: 'tsconfig.json', compilerOptions: { stripInternal: true } })],

@@ -1,6 +1,13 @@
 /**
- * kvbm-sequence for browsers: `await init()` once before using anything else.
+ * kvbm-sequence for browsers and bundlers: the module is inlined and loads on first use where
+ * the runtime compiles synchronously (workers, Node-like test environments); on a page's main
+ * thread, `await init()` once first.
  * @module
  */
+
+import { provideInlinedBytes } from './init.js';
+import { inlinedBytes } from './inlined.js';
+
+provideInlinedBytes(inlinedBytes);
 
 export * from './api.js';

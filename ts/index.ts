@@ -1,11 +1,13 @@
 /**
- * kvbm-sequence for Node: the module is loaded when this entry is imported, so `init()` and
- * `initSync()` are no-ops here.
+ * kvbm-sequence for Node (ESM, CommonJS, and runtimes that load Node's entry: Bun, Deno): the
+ * module is loaded when this entry is imported, so `init()` and `initSync()` are no-ops here.
  * @module
  */
 
-import { initSync } from './init.js';
+import { initSync, provideInlinedBytes } from './init.js';
+import { inlinedBytes } from './inlined.js';
 
+provideInlinedBytes(inlinedBytes);
 initSync();
 
 export * from './api.js';

@@ -1,53 +1,127 @@
 /**
- * Loading the WebAssembly module: `init()` (async) and `initSync()`. The module's bytes are
- * inlined in the bundle, so neither needs a path or a fetch unless the caller wants one.
+ * Loading the WebAssembly module: `init()` (async) and `initSync()`. The default entries inline
+ * the module's bytes and load them on first use where the runtime compiles synchronously; the
+ * `/slim` entry ships none, so its caller passes the module (or its URL).
  * @module
  */
 
-import { WASM_BASE64 } from './generated/wasm-bytes.js';
-import { adopt, check, exports, isLoaded, ret } from './wasm.js';
+import { adopt, check, exports, isLoaded, ret, setLazyLoader } from './wasm.js';
+
+/** Bytes: an `ArrayBuffer` or a view of one (`BufferSource` in the DOM library). */
+export type BytesLike = ArrayBuffer | ArrayBufferView;
+
+/**
+ * A compiled `WebAssembly.Module`. Typed as any object so that the public types need neither the
+ * DOM library nor `@types/node`; checked at run time.
+ */
+export type CompiledModule = object;
+
+/** A fetch `Response` (anything with `arrayBuffer()`). */
+export interface ResponseLike {
+  /** The body's bytes. */
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** A `URL` (anything with an `href`). */
+export interface UrlLike {
+  /** The address. */
+  readonly href: string;
+}
 
 /** What `init` can load from: bytes, a compiled module, a `Response`, a URL, or a promise of them. */
-export type InitInput = BufferSource | WebAssembly.Module | Response | URL | string | Promise<BufferSource | WebAssembly.Module | Response>;
+export type InitInput =
+  BytesLike | CompiledModule | ResponseLike | UrlLike | string | PromiseLike<BytesLike | CompiledModule | ResponseLike>;
 
-/** The inlined module bytes. */
-function inlinedBytes(): Uint8Array<ArrayBuffer> {
-  const text = atob(WASM_BASE64);
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
+/** The WebAssembly API, typed locally (the ES library has none). */
+interface WasmApi {
+  Module: new (bytes: BytesLike) => object;
+  Instance: new (module: object, imports: object) => object;
+  instantiate(source: object, imports: object): Promise<object>;
+}
+
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** The inlined module's bytes, where the entry has them (`/slim` has not). */
+let inlined: (() => Uint8Array) | undefined;
+
+/** @internal Gives the entry's inlined bytes: `init()` without input and first use load them. */
+export function provideInlinedBytes(bytes: () => Uint8Array): void {
+  inlined = bytes;
+  setLazyLoader(() => initSync());
+}
+
+function isModule(value: unknown): value is object {
+  return value instanceof wasm.Module;
+}
+
+function isBytes(value: unknown): value is BytesLike {
+  return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+}
+
+function noInput(): never {
+  throw new TypeError(
+    'kvbm-sequence/slim ships no module: pass it to init() or initSync() ' +
+      "(bytes, a WebAssembly.Module, a Response or a URL of 'kvbm-sequence/wasm')",
+  );
 }
 
 /**
- * Loads the module synchronously from the inlined bytes (or from `input`: bytes or a compiled
- * `WebAssembly.Module`). A no-op where it is already loaded. In Node the default entry calls it.
+ * Loads the module synchronously from `input` (bytes or a compiled `WebAssembly.Module`), or
+ * from the inlined bytes where the entry has them. A no-op where it is already loaded. Node's
+ * default entry calls it at import; elsewhere the first use calls it where the runtime allows a
+ * synchronous compile.
  */
-export function initSync(input?: BufferSource | WebAssembly.Module): void {
+export function initSync(input?: BytesLike | CompiledModule): void {
   if (isLoaded()) return;
-  const module = input instanceof WebAssembly.Module ? input : new WebAssembly.Module(input ?? inlinedBytes());
-  adopt(new WebAssembly.Instance(module, {}));
+  let module: object;
+  if (input === undefined) module = new wasm.Module(inlined ? inlined() : noInput());
+  else if (isModule(input)) module = input;
+  else if (isBytes(input)) module = new wasm.Module(input);
+  else throw new TypeError('initSync takes bytes (ArrayBuffer or a view) or a WebAssembly.Module');
+  adopt(new wasm.Instance(module, {}));
 }
 
 /**
- * Loads the module (browsers: call once before anything else). Without `input` it uses the
- * inlined bytes; `input` may be bytes, a compiled module, a `Response`, a URL or a promise of
- * them. A no-op where the module is already loaded.
+ * Loads the module (in browsers, once before anything else, or let the first use do it).
+ * Without `input` it uses the inlined bytes (the `/slim` entry: the `.wasm` file beside it);
+ * `input` may be bytes, a compiled module, a `Response`, a URL or a promise of them. A no-op
+ * where the module is already loaded.
  */
 export async function init(input?: InitInput): Promise<void> {
   if (isLoaded()) return;
-  let source = await input;
-  if (typeof source === 'string' || source instanceof URL) source = await fetch(source);
-  let instance: WebAssembly.Instance;
-  if (source instanceof WebAssembly.Module) {
-    instance = await WebAssembly.instantiate(source, {});
-  } else if (typeof Response !== 'undefined' && source instanceof Response) {
-    const bytes = await source.arrayBuffer();
-    instance = (await WebAssembly.instantiate(bytes, {})).instance;
+  let source: unknown = await input;
+  if (source === undefined && inlined === undefined) source = defaultUrl();
+  if (typeof source === 'string' || (typeof source === 'object' && source !== null && 'href' in source)) {
+    source = await fetch(typeof source === 'string' ? source : (source as UrlLike).href);
+  }
+  let instance: object;
+  if (source === undefined) {
+    instance = await instantiateBytes(inlined!());
+  } else if (isModule(source)) {
+    instance = await wasm.instantiate(source, {});
+  } else if (isBytes(source)) {
+    instance = await instantiateBytes(source);
+  } else if (typeof source === 'object' && source !== null && typeof (source as ResponseLike).arrayBuffer === 'function') {
+    const response = source as ResponseLike & { ok?: boolean; status?: number; url?: string };
+    if (response.ok === false) throw new Error(`kvbm-sequence: fetching the module failed (${response.status} ${response.url ?? ''})`);
+    instance = await instantiateBytes(await response.arrayBuffer());
   } else {
-    const bytes: BufferSource = (source as BufferSource | undefined) ?? inlinedBytes();
-    instance = (await WebAssembly.instantiate(bytes, {})).instance;
+    throw new TypeError('init takes bytes, a WebAssembly.Module, a Response, a URL or a promise of one of them');
   }
   adopt(instance);
+}
+
+/** Compiles and instantiates bytes (`WebAssembly.instantiate` gives `{ module, instance }`). */
+async function instantiateBytes(bytes: BytesLike): Promise<object> {
+  return ((await wasm.instantiate(bytes, {})) as { instance: object }).instance;
+}
+
+/** Where `/slim`'s `init()` looks without input: set by the ESM entry (`import.meta.url`). */
+let defaultUrl: () => UrlLike | undefined = noInput;
+
+/** @internal Sets where `init()` without input fetches the module from (the `/slim` ESM entry). */
+export function provideDefaultUrl(url: () => UrlLike): void {
+  defaultUrl = url;
 }
 
 /** Figures for leak checks and capacity planning. */

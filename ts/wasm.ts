@@ -8,7 +8,7 @@ import { errorFromStatus } from './errors.js';
 
 /** The raw exports of the module, as `crate/src/abi.rs` declares them. */
 export interface RawExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: { readonly buffer: ArrayBuffer };
   kv_ret_ptr(): number;
   kv_input(words: number): number;
   kv_shrink_buffers(): number;
@@ -132,10 +132,10 @@ function views(): void {
   }
 }
 
-/** Adopts an instantiated module; later calls are no-ops. */
-export function adopt(instance: WebAssembly.Instance): void {
+/** Adopts an instantiated module (a `WebAssembly.Instance`); later calls are no-ops. */
+export function adopt(instance: object): void {
   if (raw) return;
-  raw = instance.exports as unknown as RawExports;
+  raw = (instance as { exports: unknown }).exports as RawExports;
   retBase = raw.kv_ret_ptr() >>> 2;
   views();
 }
@@ -145,12 +145,32 @@ export function isLoaded(): boolean {
   return raw !== undefined;
 }
 
-/** The raw exports; throws where the module is not initialised yet. */
+/** Loads the module on first use, where the entry can (it inlines the bytes). */
+let lazyLoader: (() => void) | undefined;
+
+/** @internal Sets what loads the module on first use. */
+export function setLazyLoader(load: () => void): void {
+  lazyLoader = load;
+}
+
+/**
+ * The raw exports. Where the module is not loaded yet, the entry's lazy loader loads it (a
+ * synchronous compile); where there is none, or the runtime refuses, this throws and says to
+ * call `init()`.
+ */
 export function exports(): RawExports {
-  if (raw === undefined) {
-    throw new Error('kvbm-sequence: the WebAssembly module is not initialised: call `await init()` (or `initSync()`) first');
+  if (raw === undefined) loadLazily();
+  return raw as RawExports;
+}
+
+function loadLazily(): void {
+  const notLoaded = 'kvbm-sequence: the WebAssembly module is not initialised: call `await init()` (or `initSync()`) first';
+  if (lazyLoader === undefined) throw new Error(notLoaded);
+  try {
+    lazyLoader();
+  } catch (cause) {
+    throw new Error(`${notLoaded} (loading it synchronously on first use failed: ${String(cause)})`, { cause });
   }
-  return raw;
 }
 
 /** Throws the error a non-zero status stands for. */

@@ -2,7 +2,6 @@
 // value. Each call throws TypeError, RangeError or BlockSequenceError with a message naming the
 // problem; afterwards the module still works and the objects involved are unchanged.
 import { describe, expect, it, beforeEach, afterEach } from 'vitest';
-import { createRequire } from 'node:module';
 import * as lib from 'kvbm-sequence';
 import {
   BlockSequence,
@@ -16,8 +15,9 @@ import {
   zipAssignedPending,
 } from 'kvbm-sequence';
 
-// The CJS build: a second module instance, whose objects this instance must refuse.
-const other = createRequire(import.meta.url)('../../dist/index.cjs') as typeof lib;
+// The browser ES module, loaded directly (not through the package's exports): a second module
+// instance, whose objects this instance must refuse.
+const other = (await import('../../dist/browser.js' as string)) as typeof lib;
 
 const NUMBER_BAD: unknown[] = [NaN, Infinity, -Infinity, -1, 1.5, 2 ** 53, '1', 1n, null, {}, [], true];
 const U32_BAD: unknown[] = [...NUMBER_BAD, 2 ** 32, undefined];
