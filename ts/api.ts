@@ -5,7 +5,14 @@
 
 export { ExternalBlockAssignments, type BlockAssignment } from './assignments.js';
 export { BlockSequence, BlockSequenceSlice, type BlockInfo, type BlocksLike, type Range } from './block-sequence.js';
-export { BlockSequenceError, type BlockSequenceErrorFields, type BlockSequenceErrorKind, type TokenExtensionReason } from './errors.js';
+export {
+  BlockSequenceError,
+  type BlockSequenceErrorConstructor,
+  type BlockSequenceErrorFields,
+  type BlockSequenceErrorFieldsByKind,
+  type BlockSequenceErrorKind,
+  type TokenExtensionReason,
+} from './errors.js';
 export { computeBlockHashes, computeSaltHash, computeSequenceHashes } from './hash.js';
 export { zipAssigned, zipAssignedPending, type Plan } from './plan.js';
 export { SequenceHash } from './sequence-hash.js';
@@ -49,3 +56,4 @@ export {
   type TraceRequest,
   type WorkerLoad as ReplayWorkerLoad,
 } from './replay.js';
+export { HashArray, hashesFromHex, hashesFromStrings, hashesToHex, hashesToStrings, jsonReady, toJSONValue } from './json.js';

@@ -9,6 +9,7 @@ import { SequenceHash } from './sequence-hash.js';
 import { count, inputList, instance, integer, MAX_ITEMS } from './validate.js';
 import { check, exports, inputU32, outputU32, ret } from './wasm.js';
 import { restoreHandle, SnapshotKind, snapshotBytes, snapshotWords } from './snapshot.js';
+import { jsonReady } from './json.js';
 
 /** Options of {@link ExternalBlockAssignments.stagePending} and `assignPending`. */
 export interface StageOptions {
@@ -286,7 +287,7 @@ export class ExternalBlockAssignments extends WasmObject {
   get binding(): { readonly blockSize: number; readonly saltHash: bigint } | undefined {
     check(exports().kv_asg_info(this.index, this.generation));
     if (ret(4) === 0) return undefined;
-    return { blockSize: ret(5), saltHash: (BigInt(ret(7)) << 32n) | BigInt(ret(6)) };
+    return jsonReady({ blockSize: ret(5), saltHash: (BigInt(ret(7)) << 32n) | BigInt(ret(6)) });
   }
 
   /**

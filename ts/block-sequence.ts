@@ -6,6 +6,7 @@
 import { WasmObject } from './handle.js';
 import { SequenceHash } from './sequence-hash.js';
 import { count, inputList, instance, u32, u64 } from './validate.js';
+import { jsonReady } from './json.js';
 import { check, exports, outputU32, outputU64, ret, ret64 } from './wasm.js';
 import { SnapshotKind, snapshotBytes, snapshotWords } from './snapshot.js';
 
@@ -168,13 +169,13 @@ export class BlockSequence extends WasmObject {
     if (at > 0xffff_ffff) return undefined;
     check(exports().kv_seq_block(this.index, this.generation, at));
     if (ret(0) !== 1) return undefined;
-    return {
+    return jsonReady({
       position: ret(1),
       blockHash: ret64(2),
       sequenceHash: ret64(4),
       lineageHash: SequenceHash.fromRet(6),
       tokens: outputU32(),
-    };
+    });
   }
 
   /** A copy of the partial block's tokens (fewer than `blockSize`). */

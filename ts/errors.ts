@@ -54,8 +54,28 @@ export interface BlockSequenceErrorFields {
   saltHash?: bigint;
 }
 
-/** An operation refused by the SPEC's rules; the object it was called on is unchanged. */
-export class BlockSequenceError extends Error implements BlockSequenceErrorFields {
+/** The fields each kind of {@link BlockSequenceError} carries (always set on errors the library throws). */
+export interface BlockSequenceErrorFieldsByKind {
+  /** A known id after a new one in an id list. */
+  OrderingViolation: { knownId: number; newId: number; knownIndex: number; firstNewIndex: number };
+  /** A block staged at a position other than its own. */
+  PositionMismatch: { expected: number; actual: number; blockId: number };
+  /** An id given twice. */
+  DuplicateBlockId: { blockId: number };
+  /** A token operation that cannot be done. */
+  TokenExtension: { reason: TokenExtensionReason };
+  /** A pool without enough free or evictable blocks. */
+  PoolExhausted: { requested: number; available: number };
+  /** An id the pool does not have. */
+  UnknownBlockId: { blockId: number };
+  /** A pool block in the wrong state for the operation. */
+  InvalidBlockState: { blockId: number; state: 'free' | 'active' | 'inactive' | 'registered'; operation: 'release' | 'register' };
+  /** A record bound to another block size or salt. */
+  BindingMismatch: { expectedBlockSize: number; expectedSaltHash: bigint; blockSize: number; saltHash: bigint };
+}
+
+/** The class behind {@link BlockSequenceError}: every field optional (the union narrows them). */
+class BlockSequenceErrorBase extends Error implements BlockSequenceErrorFields {
   /** Which rule was broken. */
   readonly kind: BlockSequenceErrorKind;
   /** See {@link BlockSequenceErrorFields.knownId}. */
@@ -98,7 +118,40 @@ export class BlockSequenceError extends Error implements BlockSequenceErrorField
     this.kind = kind;
     Object.assign(this, fields);
   }
+
+  /** `{ name, kind, message, ...fields }`, 64-bit fields as decimal strings. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.name, kind: this.kind, message: this.message };
+    for (const [k, v] of Object.entries(this)) if (k !== 'name' && k !== 'kind') out[k] = typeof v === 'bigint' ? v.toString() : v;
+    return out;
+  }
 }
+Object.defineProperty(BlockSequenceErrorBase, 'name', { value: 'BlockSequenceError' });
+
+/**
+ * An operation refused by the SPEC's rules; the object it was called on is unchanged. A union
+ * discriminated by `kind`: after `e instanceof BlockSequenceError && e.kind === 'DuplicateBlockId'`,
+ * `e.blockId` is a `number`.
+ */
+export type BlockSequenceError = {
+  [K in BlockSequenceErrorKind]: BlockSequenceErrorBase & { readonly kind: K } & Readonly<BlockSequenceErrorFieldsByKind[K]>;
+}[BlockSequenceErrorKind];
+
+/** The constructor of {@link BlockSequenceError}. */
+export interface BlockSequenceErrorConstructor {
+  /** Builds an error of `kind` with its message and fields. */
+  new <K extends BlockSequenceErrorKind>(
+    kind: K,
+    message: string,
+    fields?: BlockSequenceErrorFields,
+  ): Extract<BlockSequenceError, { readonly kind: K }>;
+  /** Errors of every kind share it (`instanceof` narrows to the union). */
+  readonly prototype: BlockSequenceError;
+}
+
+/** An operation refused by the SPEC's rules (see the type {@link BlockSequenceError}). */
+// eslint-disable-next-line @typescript-eslint/no-redeclare
+export const BlockSequenceError = BlockSequenceErrorBase as unknown as BlockSequenceErrorConstructor;
 
 const REASONS: readonly TokenExtensionReason[] = ['Full', 'Incomplete', 'Empty', 'InsufficientTokens'];
 

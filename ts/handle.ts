@@ -4,6 +4,7 @@
  * @module
  */
 
+import { kvbmObjectsCannotBeCloned_sendTheirDataInstead, toJSONValue } from './json.js';
 import { check, exports } from './wasm.js';
 
 interface Handle {
@@ -24,12 +25,28 @@ const registry =
 /** Node's `util.inspect` hook (a registered symbol, so no import of `node:util` is needed). */
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
+/**
+ * `typeof Symbol.dispose` where the TypeScript library in use declares it (`ESNext.Disposable`,
+ * ES2024 libraries, `@types/node`), otherwise `never`.
+ */
+export type DisposeSymbol = SymbolConstructor extends { readonly dispose: infer K extends symbol } ? K : never;
+
+/**
+ * `[Symbol.dispose]()` where the library declares `Symbol.dispose`, so that `using` type-checks
+ * there while the types need no ESNext library anywhere else.
+ */
+export type Disposal = { [K in DisposeSymbol]: () => void };
+
 /** Base of every WASM-backed class: holds the handle and frees it once. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export abstract class WasmObject {
   /** Slot index in the module's object table. */
   #index = 0;
   /** Slot generation; 0 once freed. */
   #generation = 0;
+
+  /** @internal Makes `structuredClone` / `postMessage` throw rather than give `{}`. */
+  readonly cannotBeCloned = kvbmObjectsCannotBeCloned_sendTheirDataInstead;
 
   /** Takes the handle just written by a constructor export (return words 0 and 1). */
   protected adoptHandle(index: number, generation: number): void {
@@ -88,15 +105,31 @@ export abstract class WasmObject {
     return {};
   }
 
+  /** What `JSON.stringify` writes: what the object holds (as `console.log` shows it), or `{ freed: true }`. */
+  toJSON(): Record<string, unknown> {
+    return toJSONValue(this.isFreed ? { freed: true } : this.summary()) as Record<string, unknown>;
+  }
+
   /** Shows the class, what it holds and whether it was freed (Node's `util.inspect`, `console.log`). */
   [INSPECT](_depth: number, options: unknown, inspect?: (value: unknown, options: unknown) => string): string {
     const fields = this.isFreed ? { freed: true } : this.summary();
     const body = inspect ? inspect(fields, options) : JSON.stringify(fields, (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
     return `${this.constructor.name} ${body}`;
   }
+}
 
-  /** Frees the object at the end of a `using` block (a no-op where already freed). */
-  [Symbol.dispose](): void {
-    if (this.#generation !== 0) this.free();
-  }
+/** Frees the object at the end of a `using` block (a no-op where already freed). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface WasmObject extends Disposal {}
+
+// Only where the runtime has `Symbol.dispose` (Node 20, Deno, Bun, recent browsers).
+const disposeSymbol = (Symbol as { dispose?: unknown }).dispose;
+if (typeof disposeSymbol === 'symbol') {
+  Object.defineProperty(WasmObject.prototype, disposeSymbol, {
+    value(this: WasmObject): void {
+      if (!this.isFreed) this.free();
+    },
+    writable: true,
+    configurable: true,
+  });
 }

@@ -7,6 +7,7 @@
 import { WasmObject } from './handle.js';
 import { U32_MAX, u64 } from './validate.js';
 import { check, exports, inputView, outputU32, ret } from './wasm.js';
+import { jsonReady } from './json.js';
 
 /** A worker id: a u64, given as a bigint or a safe integer. */
 export type WorkerIdLike = bigint | number;
@@ -323,7 +324,7 @@ export class KvIndex extends WasmObject {
     // A plain loop: Array.from on a typed array is several times slower in V8.
     const frequencies = new Array<number>(depths);
     for (let d = 0, at = 5 * n; d < depths; d++) frequencies[d] = words[at + d] as number;
-    return { scores, frequencies };
+    return jsonReady({ scores: jsonReady(scores), frequencies });
   }
 
   /**
@@ -404,7 +405,7 @@ export class KvIndex extends WasmObject {
         blocks: words[at + 3] as number,
       });
     }
-    return out;
+    return jsonReady(out);
   }
 
   private dumpWords(): Uint32Array {
@@ -429,7 +430,7 @@ export class KvIndex extends WasmObject {
         blocks: [{ blockHash: join(w(6), w(7)), tokensHash: join(w(8), w(9)) }],
       });
     }
-    return out;
+    return jsonReady(out);
   }
 
   /** The whole index (and, in approximate mode, each block's expiry) as bytes; see {@link KvIndex.restore}. */

@@ -6,6 +6,7 @@
 import { ExternalBlockAssignments } from './assignments.js';
 import { instance } from './validate.js';
 import { check, exports, outputU32Parts, ret } from './wasm.js';
+import { jsonReady } from './json.js';
 
 /**
  * A plan: entry i says "at position `positions[i]`, tier one holds `src[i]`, tier two `dst[i]`".
@@ -27,7 +28,7 @@ function zip(a: unknown, b: unknown, pending: number, names: [string, string]): 
   const n = ret(0);
   // Three arrays, each with its own buffer, so each can be transferred to a worker on its own.
   const [positions, src, dst] = outputU32Parts([n, n, n]) as [Uint32Array, Uint32Array, Uint32Array];
-  return { positions, src, dst };
+  return jsonReady({ positions, src, dst });
 }
 
 /** The positions where both `a` and `b` hold an assigned block, ascending, with both ids. */

@@ -12,6 +12,7 @@ import { SequenceHash } from './sequence-hash.js';
 import { restoreHandle, SnapshotKind, snapshotBytes, snapshotWords } from './snapshot.js';
 import { count, inputList, instance, u32, u64 } from './validate.js';
 import { check, exports, inputView, outputU32, ret } from './wasm.js';
+import { jsonReady } from './json.js';
 
 /** The state of a pool's block id. */
 export type BlockState = 'free' | 'active' | 'inactive';
@@ -230,7 +231,7 @@ export class TierPool extends WasmObject {
         at += 2 + 2 * n;
       }
     }
-    return out;
+    return jsonReady(out);
   }
 
   /** Drops the queued events without reading them (a worker no router listens to). */

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { HashArray, jsonReady } from './json.js';
 import { inputList, u32, u64 } from './validate.js';
 import { check, exports, inputView, outputBytesCopy } from './wasm.js';
 
@@ -129,12 +130,12 @@ export function computeEngineHashes(
   const all = outputBytesCopy();
   const n = all.length / p.bytes;
   const digests: Uint8Array[] = [];
-  const ids = new BigUint64Array(n);
+  const ids = new HashArray(n);
   for (let k = 0; k < n; k++) {
     const d = all.slice(k * p.bytes, (k + 1) * p.bytes);
     digests.push(d);
     const at = profile === 'sglang' ? 0 : p.bytes - 8;
     ids[k] = new DataView(d.buffer).getBigUint64(at, false);
   }
-  return { digests, ids };
+  return jsonReady({ digests, ids });
 }

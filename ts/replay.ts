@@ -15,6 +15,7 @@ import { KvIndex } from './kv-index.js';
 import type { EvictionPolicy } from './pool.js';
 import { LoadTracker, selectWorker } from './select.js';
 import { SimulatedWorker, type RequestFigures } from './worker.js';
+import { jsonReady } from './json.js';
 
 /** One request of a trace. */
 export interface TraceRequest {
@@ -358,12 +359,12 @@ export function replayTrace(trace: readonly TraceRequest[], options: ReplayOptio
     workers.forEach((w) => w.free());
   }
   const seconds = (performance.now() - started) / 1000;
-  return {
+  return jsonReady({
     ...totals,
     perWorker: load,
     settings,
     seconds,
     requestsPerSecond: totals.requests / seconds,
     tokensHashedPerSecond: hashed / seconds,
-  };
+  });
 }

@@ -4,6 +4,7 @@
  */
 
 import type { KvEvent } from './kv-index.js';
+import { jsonReady } from './json.js';
 
 /** Integers of 16 digits or more in value position, quoted so that `JSON.parse` keeps them exact. */
 const BIG_INTEGER = /([:,[]\s*)(-?\d{16,})(?=\s*[,\]}])/g;
@@ -35,6 +36,10 @@ function record(value: unknown, name: string): Record<string, unknown> {
  * Text is parsed with its large integers kept exact.
  */
 export function fromRouterEvent(input: string | object): KvEvent {
+  return jsonReady(convert(input));
+}
+
+function convert(input: string | object): KvEvent {
   const value: unknown = typeof input === 'string' ? JSON.parse(input.replace(BIG_INTEGER, '$1"$2"')) : input;
   const root = record(value, 'RouterEvent');
   const workerId = u64(root.worker_id, 'worker_id');

@@ -8,6 +8,7 @@ import { WasmObject } from './handle.js';
 import type { HashLike, WorkerIdLike, WorkerScore } from './kv-index.js';
 import { u64 } from './validate.js';
 import { check, exports, inputView, outputU32, ret } from './wasm.js';
+import { jsonReady } from './json.js';
 
 /** A candidate worker and its load, as {@link LoadTracker.potentialLoads} gives them. */
 export interface WorkerLoad {
@@ -160,7 +161,7 @@ export function selectWorker(
     }
   }
   const pick = costs[chosen] as WorkerCost;
-  return { workerId: pick.workerId, dpRank: pick.dpRank, cost: pick.cost, costs };
+  return jsonReady({ workerId: pick.workerId, dpRank: pick.dpRank, cost: pick.cost, costs: jsonReady(costs) });
 }
 
 /** Copies hashes into the input buffer as (low, high) words; returns the word count. */
@@ -236,7 +237,7 @@ export class LoadTracker extends WasmObject {
         prefillTokens: f[0] as number,
       });
     }
-    return out;
+    return jsonReady(out);
   }
 
   /**

@@ -5,6 +5,7 @@
 
 import { check, exports, outputText, ret, ret4, ret64 } from './wasm.js';
 import { bytes, count, u64 } from './validate.js';
+import { kvbmObjectsCannotBeCloned_sendTheirDataInstead } from './json.js';
 
 const U128_MAX = (1n << 128n) - 1n;
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
@@ -35,6 +36,9 @@ export class SequenceHash {
   readonly #w2: number;
   readonly #w3: number;
   #parts: Parts | undefined;
+
+  /** @internal Makes `structuredClone` / `postMessage` throw rather than give `{}` (send `toString()`). */
+  readonly cannotBeCloned = kvbmObjectsCannotBeCloned_sendTheirDataInstead;
 
   private constructor(w0: number, w1: number, w2: number, w3: number) {
     this.#w0 = w0;

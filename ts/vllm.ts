@@ -6,7 +6,7 @@
  */
 
 import { decode } from '@msgpack/msgpack';
-import { computeBlockHashes, computeSaltHash, type KvEvent, type StoredBlock } from 'kvbm-sequence';
+import { computeBlockHashes, computeSaltHash, jsonReady, type KvEvent, type StoredBlock } from 'kvbm-sequence';
 
 /** Where the events come from and how the router hashes blocks. */
 export interface VllmSource {
@@ -154,7 +154,7 @@ export function decodeVllmBatch(payload: Uint8Array, source: VllmSource): VllmBa
       skipped += 1;
     }
   }
-  return { ts, dpRank, events, skipped };
+  return jsonReady({ ts, dpRank, events: jsonReady(events), skipped });
 }
 
 /** Decodes a ZMQ multipart message from vLLM's publisher: `[topic, seq, payload]`. */
@@ -164,5 +164,5 @@ export function decodeVllmMessage(frames: readonly Uint8Array[], source: VllmSou
   if (!(seq instanceof Uint8Array) || seq.length !== 8) throw new TypeError('the sequence frame must be 8 bytes');
   let n = 0n;
   for (const b of seq) n = (n << 8n) | BigInt(b);
-  return { topic: new TextDecoder().decode(topic), seq: n, ...decodeVllmBatch(payload, source) };
+  return jsonReady({ topic: new TextDecoder().decode(topic), seq: n, ...decodeVllmBatch(payload, source) });
 }

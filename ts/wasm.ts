@@ -5,6 +5,7 @@
  */
 
 import { errorFromStatus } from './errors.js';
+import { HashArray } from './json.js';
 
 /** The raw exports of the module, as `crate/src/abi.rs` declares them. */
 export interface RawExports {
@@ -305,7 +306,7 @@ export function outputU32Parts(lengths: readonly number[]): Uint32Array[] {
 export function outputU64(): BigUint64Array {
   return output(
     () => u64,
-    (n) => new BigUint64Array(n),
+    (n) => new HashArray(n),
     3,
   );
 }
