@@ -150,7 +150,6 @@ export interface BlockSequenceErrorConstructor {
 }
 
 /** An operation refused by the SPEC's rules (see the type {@link BlockSequenceError}). */
-// eslint-disable-next-line @typescript-eslint/no-redeclare
 export const BlockSequenceError = BlockSequenceErrorBase as unknown as BlockSequenceErrorConstructor;
 
 const REASONS: readonly TokenExtensionReason[] = ['Full', 'Incomplete', 'Empty', 'InsufficientTokens'];

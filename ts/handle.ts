@@ -119,7 +119,7 @@ export abstract class WasmObject {
 }
 
 /** Frees the object at the end of a `using` block (a no-op where already freed). */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface WasmObject extends Disposal {}
 
 // Only where the runtime has `Symbol.dispose` (Node 20, Deno, Bun, recent browsers).
