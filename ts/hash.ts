@@ -5,6 +5,7 @@
 
 import { check, exports, inputBytes, inputView, outputU64, ret64 } from './wasm.js';
 import { inputList, optionalString, u32, u64 } from './validate.js';
+import { utf8Encode } from './utf8.js';
 
 /** Dynamo's router options for {@link computeBlockHashes} and {@link computeSequenceHashes}. */
 export interface RouterHashOptions {
@@ -127,9 +128,8 @@ export function computeSaltHash(first?: string | SaltOptions, second?: string): 
     salt = first.salt;
     lora = first.lora;
   }
-  const encoder = new TextEncoder();
-  const s = encoder.encode(optionalString(salt, 'salt'));
-  const l = encoder.encode(optionalString(lora, 'lora'));
+  const s = utf8Encode(optionalString(salt, 'salt'));
+  const l = utf8Encode(optionalString(lora, 'lora'));
   const both = new Uint8Array(s.length + l.length);
   both.set(s);
   both.set(l, s.length);

@@ -7,6 +7,7 @@
 import { HashArray, jsonReady } from './json.js';
 import { inputList, u32, u64 } from './validate.js';
 import { check, exports, inputView, outputBytesCopy } from './wasm.js';
+import { utf8Encode } from './utf8.js';
 
 /** The engines' hash schemes; see {@link computeEngineHashes}. */
 export type EngineProfile = 'vllm-sha256-cbor' | 'vllm-xxhash-cbor' | 'sglang' | 'llm-d';
@@ -45,8 +46,6 @@ export interface EngineHashes {
   readonly ids: BigUint64Array;
 }
 
-const encoder = new TextEncoder();
-
 function extraWords(extra: EngineHashOptions['extraKeys']): number[] {
   if (extra === undefined || extra === null) return [];
   if (!Array.isArray(extra)) throw new TypeError('options.extraKeys must be an Array (one entry per block)');
@@ -60,7 +59,7 @@ function extraWords(extra: EngineHashOptions['extraKeys']): number[] {
     words.push(keys.length);
     keys.forEach((item: unknown, j: number) => {
       if (typeof item === 'string') {
-        const b = encoder.encode(item);
+        const b = utf8Encode(item);
         const padded = new Uint8Array(Math.ceil(b.length / 4) * 4);
         padded.set(b);
         words.push(1, b.length, ...new Uint32Array(padded.buffer));
@@ -76,7 +75,7 @@ function extraWords(extra: EngineHashOptions['extraKeys']): number[] {
 function text(value: unknown, name: string): Uint8Array {
   if (value === undefined) return new Uint8Array(0);
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
-  return encoder.encode(value);
+  return utf8Encode(value);
 }
 
 /**

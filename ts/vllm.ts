@@ -6,6 +6,7 @@
  */
 
 import { decode } from '@msgpack/msgpack';
+import { utf8Decode } from './utf8.js';
 import { computeBlockHashes, computeSaltHash, jsonReady, type KvEvent, type StoredBlock } from 'kvbm-sequence';
 
 /** Where the events come from and how the router hashes blocks. */
@@ -164,5 +165,5 @@ export function decodeVllmMessage(frames: readonly Uint8Array[], source: VllmSou
   if (!(seq instanceof Uint8Array) || seq.length !== 8) throw new TypeError('the sequence frame must be 8 bytes');
   let n = 0n;
   for (const b of seq) n = (n << 8n) | BigInt(b);
-  return jsonReady({ topic: new TextDecoder().decode(topic), seq: n, ...decodeVllmBatch(payload, source) });
+  return jsonReady({ topic: utf8Decode(topic), seq: n, ...decodeVllmBatch(payload, source) });
 }

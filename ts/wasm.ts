@@ -6,6 +6,7 @@
 
 import { errorFromStatus } from './errors.js';
 import { HashArray } from './json.js';
+import { utf8Decode } from './utf8.js';
 
 /** The raw exports of the module, as `crate/src/abi.rs` declares them. */
 export interface RawExports {
@@ -313,5 +314,5 @@ export function outputU64(): BigUint64Array {
 
 /** The output buffer as UTF-8 text. */
 export function outputText(): string {
-  return new TextDecoder().decode(outputBytes());
+  return utf8Decode(outputBytes());
 }

@@ -71,6 +71,9 @@ function install(dir: string): void {
   execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, stdio: 'pipe' });
   const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fixture', private: true }));
+  // Its own tsconfig, so that tools reading the nearest one (esbuild) do not take the repository's
+  // (whose paths map kvbm-sequence to the sources).
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true } }));
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', '--no-package-lock', `./${tarball}`], {
     cwd: dir,
     stdio: 'pipe',
