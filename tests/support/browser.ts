@@ -17,17 +17,20 @@ const TYPES: Record<string, string> = {
 /** Debian's Chromium, where installed. */
 export const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
-/** Serves `root` on 127.0.0.1; resolves to the base URL and a closer. */
-export async function serve(root: string): Promise<{ url: string; close: () => Promise<void> }> {
+/** Serves `root` on 127.0.0.1; resolves to the base URL, the paths requested so far, and a closer. */
+export async function serve(root: string): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
+  const requests: string[] = [];
   const server: Server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    requests.push(path);
     if (path.includes('..')) {
       res.writeHead(403).end();
       return;
     }
     try {
       const body = await readFile(join(root, path === '/' ? 'index.html' : path));
-      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
+      // Cacheable, as a CDN serves them: a page and its worker can share one download.
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'max-age=600' }).end(body);
     } catch {
       res.writeHead(404).end();
     }
@@ -37,6 +40,7 @@ export async function serve(root: string): Promise<{ url: string; close: () => P
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
+    requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
