@@ -72,7 +72,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 const queryArb = fc.array(tokenHashArb, { minLength: 0, maxLength: 6 });
 
 function eq(actual: unknown, expected: unknown, what: string): void {
-  const s = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? `${x}n` : x));
+  // structuredClone drops the results' own toJSON, so bigints on both sides print the same way.
+  const s = (v: unknown) => JSON.stringify(structuredClone(v), (_, x) => (typeof x === 'bigint' ? `${x}n` : x));
   if (s(actual) !== s(expected)) throw new Error(`${what}: library ${s(actual)} !== model ${s(expected)}`);
 }
 
