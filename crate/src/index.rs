@@ -276,7 +276,7 @@ impl KvIndex {
             .filter(|w| !w.lookup.is_empty())
             .map(|w| (w.key, w.lookup.len()))
             .collect();
-        out.sort_unstable();
+        crate::sort::sort_by(&mut out, |a, b| a.cmp(b));
         out
     }
 
@@ -572,7 +572,9 @@ impl KvIndex {
     /// Takes worker `slot` off the given nodes (which it holds), freeing those left empty,
     /// deepest first.
     fn drop_holdings(&mut self, slot: u32, mut nodes: Vec<u32>) {
-        nodes.sort_unstable_by_key(|&n| std::cmp::Reverse(self.nodes[n as usize].depth));
+        crate::sort::sort_by_key(&mut nodes, |&n| {
+            std::cmp::Reverse(self.nodes[n as usize].depth)
+        });
         for &id in &nodes {
             let n = &mut self.nodes[id as usize];
             if let Some(pos) = n.holders.iter().position(|h| h.worker == slot) {
@@ -806,7 +808,7 @@ impl KvIndex {
                 }
             })
             .collect();
-        matches.scores.sort_unstable_by(|a, b| {
+        crate::sort::sort_by(&mut matches.scores, |a, b| {
             b.blocks
                 .cmp(&a.blocks)
                 .then_with(|| a.worker.cmp(&b.worker))

@@ -24,6 +24,7 @@ pub mod profiles;
 pub mod router_hash;
 pub mod sequence;
 pub mod snapshot;
+pub mod sort;
 pub mod store;
 
 pub use assignments::ExternalBlockAssignments;

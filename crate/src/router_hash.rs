@@ -51,7 +51,7 @@ pub fn for_each_local_hash(
             sorted.clear();
             crate::errors::try_reserve(&mut sorted, mm.len())?;
             sorted.extend_from_slice(mm);
-            sorted.sort_unstable();
+            crate::sort::sort_by(&mut sorted, |a, b| a.cmp(b));
             let mut hasher = Xxh3::with_seed(seed);
             for token in window {
                 hasher.update(&token.to_le_bytes());

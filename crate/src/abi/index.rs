@@ -111,10 +111,11 @@ pub extern "C" fn kv_index_new(approximate: u32, ttl: f64) -> i32 {
     run(|st| {
         let index = if approximate != 0 {
             if !(ttl.is_finite() && ttl >= 0.0) {
-                return Err(Failure::InvalidArgument(format!(
-                    "ttl must be a finite number >= 0, got {}",
-                    ttl
-                )));
+                // No float in the message: formatting one would link all of core's float
+                // printing (about 20 KB of WebAssembly); the facade names the value.
+                return Err(Failure::InvalidArgument(
+                    "ttl must be a finite number >= 0".to_string(),
+                ));
             }
             KvIndex::approximate(ttl)
         } else {
