@@ -7,7 +7,7 @@ import { blocksOf, type BlocksLike, type Range } from './block-sequence.js';
 import { WasmObject } from './handle.js';
 import { SequenceHash } from './sequence-hash.js';
 import { count, inputList, instance, integer, MAX_ITEMS } from './validate.js';
-import { check, exports, inputU32, outputU32, ret } from './wasm.js';
+import { check, exports, inputU32, memoryWords, outputU32, ret, ret4 } from './wasm.js';
 import { restoreHandle, SnapshotKind, snapshotBytes, snapshotWords } from './snapshot.js';
 import { jsonReady } from './json.js';
 
@@ -42,6 +42,23 @@ const U32_MAX = 0xffff_ffff;
 export class ExternalBlockAssignments extends WasmObject {
   #offset: number;
 
+  // Where the three collections sit in linear memory (32-bit word indices), so that scalar
+  // queries read them in place instead of calling into the module. Fetched (kv_asg_layout) on
+  // the first query after anything that may change the record: every mutating method clears
+  // `#layoutValid` before it calls the module, and free() does too, so a query never reads an
+  // address the record no longer uses (a freed record then throws, as everywhere).
+  #layoutValid = false;
+  #assignedLen = 0;
+  #assignedIds = 0;
+  #assignedHashes = 0;
+  #stagedLen = 0;
+  #stagedIds = 0;
+  #stagedHashes = 0;
+  #frontAt = 0;
+  #frontLen = 0;
+  #backAt = 0;
+  #backLen = 0;
+
   /** @param offset the position of the first assigned block, `0 ..= 2^24` (default 0) */
   constructor(offset = 0) {
     super();
@@ -60,9 +77,34 @@ export class ExternalBlockAssignments extends WasmObject {
     return this.assigned()[Symbol.iterator]();
   }
 
-  private info(word: number): number {
-    check(exports().kv_asg_info(this.index, this.generation));
-    return ret(word);
+  /** Releases the WebAssembly memory now. A second call throws `TypeError`. */
+  override free(): void {
+    this.#layoutValid = false;
+    super.free();
+  }
+
+  /** Reads where the collections are (throws where freed). */
+  #layout(): void {
+    check(exports().kv_asg_layout(this.index, this.generation));
+    const [offset, aLen, aIds, aHashes] = ret4(0);
+    const [sLen, sIds, sHashes, frontAt] = ret4(4);
+    this.#offset = offset;
+    this.#assignedLen = aLen;
+    this.#assignedIds = aIds >>> 2;
+    this.#assignedHashes = aHashes >>> 2;
+    this.#stagedLen = sLen;
+    this.#stagedIds = sIds >>> 2;
+    this.#stagedHashes = sHashes >>> 2;
+    this.#frontAt = frontAt >>> 2;
+    this.#frontLen = ret(8);
+    this.#backAt = ret(9) >>> 2;
+    this.#backLen = ret(10);
+    this.#layoutValid = true;
+  }
+
+  /** Marks the layout stale: called before every call that may change the record. */
+  #changing(): void {
+    this.#layoutValid = false;
   }
 
   /** Position of `assigned[0]`. */
@@ -73,23 +115,26 @@ export class ExternalBlockAssignments extends WasmObject {
 
   /** Number of assigned pairs. */
   get assignedCount(): number {
-    return this.info(1);
+    if (!this.#layoutValid) this.#layout();
+    return this.#assignedLen;
   }
 
   /** Number of staged pairs. */
   get stagedCount(): number {
-    return this.info(2);
+    if (!this.#layoutValid) this.#layout();
+    return this.#stagedLen;
   }
 
   /** Number of unassigned ids. */
   get unassignedCount(): number {
-    return this.info(3);
+    if (!this.#layoutValid) this.#layout();
+    return this.#frontLen + this.#backLen;
   }
 
   /** `offset + assignedCount + stagedCount`: where the next staged block goes. */
   get nextPosition(): number {
-    check(exports().kv_asg_info(this.index, this.generation));
-    return ret(0) + ret(1) + ret(2);
+    if (!this.#layoutValid) this.#layout();
+    return this.#offset + this.#assignedLen + this.#stagedLen;
   }
 
   /** Whether `id` is in any of the three collections. */
@@ -105,63 +150,81 @@ export class ExternalBlockAssignments extends WasmObject {
     return ret(0) === 1;
   }
 
-  private pair(found: boolean): BlockAssignment | undefined {
-    return found ? [ret(1), SequenceHash.fromRet(2)] : undefined;
+  /** An index argument: a u32 as it is, anything else validated (`TypeError`/`RangeError`). */
+  #at(i: unknown, name: string): number {
+    return typeof i === 'number' && i >>> 0 === i ? i : count(i, name);
   }
 
   /** Assigned pair `i`, or `undefined`. */
   getAssigned(i: number): BlockAssignment | undefined {
-    return this.get(ASSIGNED, i);
+    if (!this.#layoutValid) this.#layout();
+    const at = this.#at(i, 'index');
+    return at < this.#assignedLen ? pairAt(this.#assignedIds, this.#assignedHashes, at) : undefined;
+  }
+
+  /** The id of assigned pair `i`, or `undefined` (no allocation). */
+  getAssignedId(i: number): number | undefined {
+    if (!this.#layoutValid) this.#layout();
+    const at = this.#at(i, 'index');
+    return at < this.#assignedLen ? memoryWords()[this.#assignedIds + at] : undefined;
   }
 
   /** Staged pair `i`, or `undefined`. */
   getStaged(i: number): BlockAssignment | undefined {
-    return this.get(STAGED, i);
+    if (!this.#layoutValid) this.#layout();
+    const at = this.#at(i, 'index');
+    return at < this.#stagedLen ? pairAt(this.#stagedIds, this.#stagedHashes, at) : undefined;
   }
 
-  private get(which: number, i: number): BlockAssignment | undefined {
-    const { index, generation } = this;
-    const at = typeof i === 'number' && i >>> 0 === i ? i : count(i, 'index');
-    if (at > U32_MAX) return undefined;
-    check(exports().kv_asg_get(index, generation, which, at));
-    return this.pair(ret(0) === 1);
+  /** The id of staged pair `i`, or `undefined` (no allocation). */
+  getStagedId(i: number): number | undefined {
+    if (!this.#layoutValid) this.#layout();
+    const at = this.#at(i, 'index');
+    return at < this.#stagedLen ? memoryWords()[this.#stagedIds + at] : undefined;
   }
 
   /** The assigned pair at absolute position `position`, or `undefined`. */
   getAtPosition(position: number): BlockAssignment | undefined {
-    const p = count(position, 'position');
-    if (p > U32_MAX) return undefined;
-    check(exports().kv_asg_at_position(this.index, this.generation, p));
-    return this.pair(ret(0) === 1);
+    if (!this.#layoutValid) this.#layout();
+    const at = this.#at(position, 'position') - this.#offset;
+    return at >= 0 && at < this.#assignedLen ? pairAt(this.#assignedIds, this.#assignedHashes, at) : undefined;
+  }
+
+  /** The id assigned at absolute position `position`, or `undefined` (no allocation). */
+  getIdAtPosition(position: number): number | undefined {
+    if (!this.#layoutValid) this.#layout();
+    const at = this.#at(position, 'position') - this.#offset;
+    return at >= 0 && at < this.#assignedLen ? memoryWords()[this.#assignedIds + at] : undefined;
   }
 
   /** The unassigned id that will land at absolute position `position`, or `undefined`. */
   getPendingAtPosition(position: number): number | undefined {
-    const p = count(position, 'position');
-    if (p > U32_MAX) return undefined;
-    check(exports().kv_asg_pending_at_position(this.index, this.generation, p));
-    return ret(0) === 1 ? ret(1) : undefined;
+    if (!this.#layoutValid) this.#layout();
+    const at = this.#at(position, 'position') - (this.#offset + this.#assignedLen + this.#stagedLen);
+    if (at < 0) return undefined;
+    if (at < this.#frontLen) return memoryWords()[this.#frontAt + at];
+    return at - this.#frontLen < this.#backLen ? memoryWords()[this.#backAt + at - this.#frontLen] : undefined;
   }
 
   /** `offset .. offset + assignedCount`. */
   assignedPositions(): Range {
-    check(exports().kv_asg_info(this.index, this.generation));
-    const start = ret(0);
-    return { start, end: start + ret(1) };
+    if (!this.#layoutValid) this.#layout();
+    const start = this.#offset;
+    return { start, end: start + this.#assignedLen };
   }
 
   /** `offset + assignedCount .. nextPosition`. */
   stagedPositions(): Range {
-    check(exports().kv_asg_info(this.index, this.generation));
-    const start = ret(0) + ret(1);
-    return { start, end: start + ret(2) };
+    if (!this.#layoutValid) this.#layout();
+    const start = this.#offset + this.#assignedLen;
+    return { start, end: start + this.#stagedLen };
   }
 
   /** `nextPosition .. nextPosition + unassignedCount`. */
   pendingPositions(): Range {
-    check(exports().kv_asg_info(this.index, this.generation));
-    const start = ret(0) + ret(1) + ret(2);
-    return { start, end: start + ret(3) };
+    if (!this.#layoutValid) this.#layout();
+    const start = this.#offset + this.#assignedLen + this.#stagedLen;
+    return { start, end: start + this.#frontLen + this.#backLen };
   }
 
   private ids(which: number): Uint32Array {
@@ -206,6 +269,7 @@ export class ExternalBlockAssignments extends WasmObject {
   extendBlockIds(ids: readonly number[] | Uint32Array): number {
     const { index, generation } = this;
     const len = inputList(ids, 'ids', 'block ids (integers in 0..=4294967295)');
+    this.#changing();
     check(exports().kv_asg_extend_ids(index, generation, len));
     return ret(0);
   }
@@ -229,6 +293,7 @@ export class ExternalBlockAssignments extends WasmObject {
       words.set(instance(pair[1], SequenceHash, `pairs[${i}][1]`).words(), i * 5 + 1);
     }
     inputU32(words);
+    this.#changing();
     check(exports().kv_asg_extend_assigned(index, generation, pairs.length));
     return ret(0);
   }
@@ -244,6 +309,7 @@ export class ExternalBlockAssignments extends WasmObject {
       }
     }
     const [seqIndex, seqGeneration] = sequence.handle();
+    this.#changing();
     check(exports().kv_asg_stage(index, generation, seqIndex, seqGeneration, start, end, commit));
     return { start: ret(0), end: ret(1) };
   }
@@ -260,6 +326,7 @@ export class ExternalBlockAssignments extends WasmObject {
 
   /** Moves all staged pairs, in order, to assigned; returns the new assigned indices. */
   commitStaged(): Range {
+    this.#changing();
     check(exports().kv_asg_commit(this.index, this.generation));
     return { start: ret(0), end: ret(1) };
   }
@@ -271,12 +338,14 @@ export class ExternalBlockAssignments extends WasmObject {
 
   /** Removes and returns all staged pairs, in order. */
   takeStaged(): BlockAssignment[] {
+    this.#changing();
     check(exports().kv_asg_take_staged(this.index, this.generation));
     return pairsFromOutput();
   }
 
   /** Empties all three collections; the offset (and the binding) stays. */
   clear(): void {
+    this.#changing();
     check(exports().kv_asg_clear(this.index, this.generation));
   }
 
@@ -297,6 +366,7 @@ export class ExternalBlockAssignments extends WasmObject {
    */
   truncateFrom(position: number): BlockAssignment[] {
     const at = count(position, 'position');
+    this.#changing();
     check(exports().kv_asg_truncate_from(this.index, this.generation, Math.min(at, U32_MAX)));
     return pairsFromOutput();
   }
@@ -312,9 +382,17 @@ export class ExternalBlockAssignments extends WasmObject {
     const [index, generation] = restoreHandle(words);
     const record = new ExternalBlockAssignments(0);
     record.replaceHandle(index, generation);
+    record.#changing();
     record.#offset = (words[3] as number) + (words[4] as number) * 2 ** 32;
     return record;
   }
+}
+
+/** The pair at index `at` of the ids at word `ids` and the hashes at word `hashes`, read in place. */
+function pairAt(ids: number, hashes: number, at: number): BlockAssignment {
+  const m = memoryWords();
+  const h = hashes + 4 * at;
+  return [m[ids + at] as number, SequenceHash.fromWords(m[h] as number, m[h + 1] as number, m[h + 2] as number, m[h + 3] as number)];
 }
 
 /** Pairs from the output buffer: 5 words each (id, then the hash's words). */

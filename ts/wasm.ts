@@ -34,6 +34,7 @@ export interface RawExports {
   kv_seq_partial(index: number, generation: number): number;
   kv_asg_new(offset: number): number;
   kv_asg_info(index: number, generation: number): number;
+  kv_asg_layout(index: number, generation: number): number;
   kv_asg_contains(index: number, generation: number, id: number): number;
   kv_asg_get(index: number, generation: number, which: number, i: number): number;
   kv_asg_at_position(index: number, generation: number, position: number): number;
@@ -173,6 +174,15 @@ function loadLazily(): void {
   } catch (cause) {
     throw new Error(`${notLoaded} (loading it synchronously on first use failed: ${String(cause)})`, { cause });
   }
+}
+
+/**
+ * The whole linear memory as 32-bit words (the current view: valid until the memory grows),
+ * for reading the module's data in place.
+ */
+export function memoryWords(): Uint32Array {
+  views();
+  return u32;
 }
 
 /** Throws the error a non-zero status stands for. */

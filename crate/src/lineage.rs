@@ -19,7 +19,11 @@ pub const POSITION_LIMIT: u64 = 1 << 24;
 pub const MAX_POSITION: u64 = POSITION_LIMIT - 1;
 
 /// A block's lineage hash: its position, its sequence hash and a fragment of its parent's.
+///
+/// `repr(transparent)`: in memory it is exactly a `u128` (16 bytes, least significant first in
+/// WebAssembly), which the facade reads in place (see `kv_asg_layout`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[repr(transparent)]
 pub struct SequenceHash(u128);
 
 /// Bits of the position field for a mode.

@@ -700,6 +700,35 @@ pub extern "C" fn kv_asg_pending_at_position(index: u32, generation: u32, positi
     })
 }
 
+/// Where the record's collections sit in linear memory, so that the facade answers scalar
+/// queries by reading them in place (no call per query). `ret`: 0 offset, 1 assigned count,
+/// 2 assigned ids address, 3 assigned hashes address (16 bytes each), 4 staged count, 5 staged
+/// ids address, 6 staged hashes address, 7/8 address and length of the unassigned queue's
+/// front part, 9/10 of its back part. The addresses hold until the next call that changes this
+/// record (or frees it); reading them never changes anything.
+#[no_mangle]
+pub extern "C" fn kv_asg_layout(index: u32, generation: u32) -> i32 {
+    run(|st| {
+        let a = st.table.assignments(index, generation)?;
+        let (front, back) = a.unassigned_slices();
+        let address = |p: *const u8| p as usize as u32;
+        st.reply.ret[..11].copy_from_slice(&[
+            a.offset() as u32,
+            a.assigned_count() as u32,
+            address(a.assigned_block_ids().as_ptr() as *const u8),
+            address(a.assigned_hashes().as_ptr() as *const u8),
+            a.staged_count() as u32,
+            address(a.staged_block_ids().as_ptr() as *const u8),
+            address(a.staged_hashes().as_ptr() as *const u8),
+            address(front.as_ptr() as *const u8),
+            front.len() as u32,
+            address(back.as_ptr() as *const u8),
+            back.len() as u32,
+        ]);
+        Ok(())
+    })
+}
+
 /// Ids of the assigned (`which` = 0), staged (1) or unassigned (2) collection: output, 32-bit.
 #[no_mangle]
 pub extern "C" fn kv_asg_ids(index: u32, generation: u32, which: u32) -> i32 {
