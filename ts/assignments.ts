@@ -58,6 +58,9 @@ export class ExternalBlockAssignments extends WasmObject {
   #frontLen = 0;
   #backAt = 0;
   #backLen = 0;
+  #setAt = 0;
+  #setLen = 0;
+  #hasMax = false;
 
   /** @param offset the position of the first assigned block, `0 ..= 2^24` (default 0) */
   constructor(offset = 0) {
@@ -99,6 +102,10 @@ export class ExternalBlockAssignments extends WasmObject {
     this.#frontLen = ret(8);
     this.#backAt = ret(9) >>> 2;
     this.#backLen = ret(10);
+    const [setAt, setLen, hasMax] = ret4(11);
+    this.#setAt = setAt >>> 2;
+    this.#setLen = setLen;
+    this.#hasMax = hasMax === 1;
     this.#layoutValid = true;
   }
 
@@ -137,17 +144,26 @@ export class ExternalBlockAssignments extends WasmObject {
     return this.#offset + this.#assignedLen + this.#stagedLen;
   }
 
-  /** Whether `id` is in any of the three collections. */
+  /**
+   * Whether `id` is in any of the three collections. Probes the record's id table in place
+   * (`crate/src/id_set.rs`: linear probing from the MurmurHash3 finaliser of the id).
+   */
   contains(id: number): boolean {
-    const { index, generation } = this;
-    if (typeof id !== 'number' || id >>> 0 !== id) return this.containsChecked(id);
-    check(exports().kv_asg_contains(index, generation, id));
-    return ret(0) === 1;
-  }
-
-  private containsChecked(id: unknown): boolean {
-    check(exports().kv_asg_contains(this.index, this.generation, integer(id, 'id')));
-    return ret(0) === 1;
+    if (!this.#layoutValid) this.#layout();
+    const key = typeof id === 'number' && id >>> 0 === id ? id : integer(id, 'id');
+    if (key === 0xffff_ffff) return this.#hasMax;
+    const len = this.#setLen;
+    const mask = len - 1;
+    const m = memoryWords();
+    let at = mix(key) & mask;
+    // The table is never full (at most three quarters): an empty slot ends every probe.
+    for (let probes = 0; probes < len; probes++) {
+      const slot = m[this.#setAt + at];
+      if (slot === key) return true;
+      if (slot === 0xffff_ffff) return false;
+      at = (at + 1) & mask;
+    }
+    return false;
   }
 
   /** An index argument: a u32 as it is, anything else validated (`TypeError`/`RangeError`). */
@@ -386,6 +402,15 @@ export class ExternalBlockAssignments extends WasmObject {
     record.#offset = (words[3] as number) + (words[4] as number) * 2 ** 32;
     return record;
   }
+}
+
+/** The MurmurHash3 finaliser, as `crate/src/id_set.rs` hashes ids. */
+function mix(id: number): number {
+  let h = id ^ (id >>> 16);
+  h = Math.imul(h, 0x85eb_ca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2_ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** The pair at index `at` of the ids at word `ids` and the hashes at word `hashes`, read in place. */

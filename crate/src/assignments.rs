@@ -94,6 +94,11 @@ impl ExternalBlockAssignments {
         self.store.unassigned(index)
     }
 
+    /// The set of every id in the three collections.
+    pub fn id_set(&self) -> &crate::id_set::IdSet {
+        self.store.ids()
+    }
+
     /// Assigned ids in order.
     pub fn assigned_block_ids(&self) -> &[BlockId] {
         self.store.assigned_ids()

@@ -15,6 +15,7 @@ pub mod abi;
 pub mod assignments;
 pub mod errors;
 pub mod hash;
+pub mod id_set;
 pub mod index;
 pub mod lineage;
 pub mod load;

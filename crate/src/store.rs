@@ -8,42 +8,13 @@
 
 use crate::errors::{try_reserve, Result};
 use crate::lineage::SequenceHash;
-use std::collections::{HashSet, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::VecDeque;
 use std::ops::Range;
 
 /// A physical block id of one storage tier.
 pub type BlockId = u32;
 
-/// Hasher for `u32` ids: the MurmurHash3 finaliser, a bijection with full avalanche, so dense id
-/// ranges and ids that differ only in high bits both spread over the table.
-#[derive(Default)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u32(u32::from(b) ^ (self.0 as u32));
-        }
-    }
-
-    fn write_u32(&mut self, id: u32) {
-        let mut h = id;
-        h ^= h >> 16;
-        h = h.wrapping_mul(0x85eb_ca6b);
-        h ^= h >> 13;
-        h = h.wrapping_mul(0xc2b2_ae35);
-        h ^= h >> 16;
-        self.0 = u64::from(h) << 32 | u64::from(h);
-    }
-}
-
-/// A set of block ids.
-pub type IdSet = HashSet<BlockId, BuildHasherDefault<IdHasher>>;
+pub use crate::id_set::IdSet;
 
 /// Why a batch of ids was refused (the store is then left as it was).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,7 +52,12 @@ impl BlockStore {
 
     /// Whether `id` is in any of the three collections.
     pub fn contains(&self, id: BlockId) -> bool {
-        self.known.contains(&id)
+        self.known.contains(id)
+    }
+
+    /// The set of every id present (its table is read in place by the facade).
+    pub fn ids(&self) -> &IdSet {
+        &self.known
     }
 
     /// Number of ids in all three collections.
@@ -200,7 +176,7 @@ impl BlockStore {
                 let claimed = ids.clone().take(index);
                 let repeated = claimed.clone().any(|other| other == id);
                 for other in claimed {
-                    self.known.remove(&other);
+                    self.known.remove(other);
                 }
                 return Err(if repeated {
                     Refusal::Repeated { index }
@@ -283,7 +259,7 @@ impl BlockStore {
         let mut taken = Vec::new();
         try_reserve(&mut taken, self.staged_ids.len())?;
         for id in &self.staged_ids {
-            self.known.remove(id);
+            self.known.remove(*id);
         }
         taken.extend(self.staged_ids.drain(..).zip(self.staged_hashes.drain(..)));
         Ok(taken)
@@ -310,7 +286,7 @@ impl BlockStore {
             .iter()
             .chain(&self.staged_ids[staged..])
         {
-            self.known.remove(id);
+            self.known.remove(*id);
         }
         taken.extend(
             self.assigned_ids

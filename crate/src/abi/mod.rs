@@ -704,7 +704,8 @@ pub extern "C" fn kv_asg_pending_at_position(index: u32, generation: u32, positi
 /// queries by reading them in place (no call per query). `ret`: 0 offset, 1 assigned count,
 /// 2 assigned ids address, 3 assigned hashes address (16 bytes each), 4 staged count, 5 staged
 /// ids address, 6 staged hashes address, 7/8 address and length of the unassigned queue's
-/// front part, 9/10 of its back part. The addresses hold until the next call that changes this
+/// front part, 9/10 of its back part, 11/12 address and length of the id set's table
+/// (`crate::id_set`), 13 whether the set holds id `u32::MAX`. The addresses hold until the next call that changes this
 /// record (or frees it); reading them never changes anything.
 #[no_mangle]
 pub extern "C" fn kv_asg_layout(index: u32, generation: u32) -> i32 {
@@ -712,7 +713,8 @@ pub extern "C" fn kv_asg_layout(index: u32, generation: u32) -> i32 {
         let a = st.table.assignments(index, generation)?;
         let (front, back) = a.unassigned_slices();
         let address = |p: *const u8| p as usize as u32;
-        st.reply.ret[..11].copy_from_slice(&[
+        let set = a.id_set();
+        st.reply.ret[..14].copy_from_slice(&[
             a.offset() as u32,
             a.assigned_count() as u32,
             address(a.assigned_block_ids().as_ptr() as *const u8),
@@ -724,6 +726,9 @@ pub extern "C" fn kv_asg_layout(index: u32, generation: u32) -> i32 {
             front.len() as u32,
             address(back.as_ptr() as *const u8),
             back.len() as u32,
+            address(set.slots().as_ptr() as *const u8),
+            set.slots().len() as u32,
+            u32::from(set.has_max()),
         ]);
         Ok(())
     })
