@@ -227,6 +227,30 @@ async function main(): Promise<void> {
     lib['w6-contains'] = measure(blocks, () => {
       for (let i = 0; i < blocks; i++) g1Full.contains(probes[i] as number);
     });
+    lib['w6-get-assigned-id'] = measure(blocks, () => {
+      for (let i = 0; i < blocks; i++) g1Full.getAssignedId(i);
+    });
+    lib['w6-id-at-position'] = measure(blocks, () => {
+      for (let i = 0; i < blocks; i++) g1.getIdAtPosition(i);
+    });
+    lib['w6-pending-at-position'] = measure(blocks, () => {
+      for (let i = 0; i < blocks; i++) g1.getPendingAtPosition(i);
+    });
+    lib['w6-counts'] = measure(blocks, () => {
+      for (let i = 0; i < blocks; i++) void (g1.assignedCount + g1.nextPosition);
+    });
+    pure['w6-get-assigned-id'] = measure(blocks, () => {
+      for (let i = 0; i < blocks; i++) p1Full.getAssignedId(i);
+    });
+    pure['w6-id-at-position'] = measure(blocks, () => {
+      for (let i = 0; i < blocks; i++) p1.getAssignedId(i - p1.offset);
+    });
+    pure['w6-pending-at-position'] = measure(blocks, () => {
+      for (let i = 0; i < blocks; i++) p1.pendingAt(i);
+    });
+    pure['w6-counts'] = measure(blocks, () => {
+      for (let i = 0; i < blocks; i++) void (p1.assignedCount + p1.nextPosition);
+    });
     pure['w6-get-assigned'] = measure(blocks, () => {
       for (let i = 0; i < blocks; i++) p1Full.getAssigned(i);
     });

@@ -122,6 +122,10 @@ export class PureAssignments {
 
   constructor(readonly offset = 0) {}
 
+  get assignedCount(): number {
+    return this.assignedIds.length;
+  }
+
   get unassignedCount(): number {
     return this.queue.length - this.head;
   }
@@ -136,6 +140,10 @@ export class PureAssignments {
 
   getAssigned(i: number): [number, bigint] | undefined {
     return i < this.assignedIds.length ? [this.assignedIds[i] as number, this.assignedHashes[i] as bigint] : undefined;
+  }
+
+  getAssignedId(i: number): number | undefined {
+    return this.assignedIds[i];
   }
 
   pendingAt(position: number): number | undefined {

@@ -366,6 +366,43 @@ fn main() {
         }),
     );
     results.insert(
+        "w6-get-assigned-id".to_string(),
+        measure(blocks, 10, budget, || {
+            for i in 0..blocks {
+                keep(
+                    g1_full
+                        .assigned_block_ids()
+                        .get(i)
+                        .map_or(0, |&id| id as u64),
+                );
+            }
+        }),
+    );
+    results.insert(
+        "w6-id-at-position".to_string(),
+        measure(blocks, 10, budget, || {
+            for p in 0..blocks as u64 {
+                keep(g1.get_at_position(p).map_or(0, |(id, _)| id as u64));
+            }
+        }),
+    );
+    results.insert(
+        "w6-pending-at-position".to_string(),
+        measure(blocks, 10, budget, || {
+            for p in 0..blocks as u64 {
+                keep(g1.get_pending_at_position(p).map_or(0, u64::from));
+            }
+        }),
+    );
+    results.insert(
+        "w6-counts".to_string(),
+        measure(blocks, 10, budget, || {
+            for _ in 0..blocks {
+                keep(g1.assigned_count() as u64 + g1.next_position());
+            }
+        }),
+    );
+    results.insert(
         "w6-contains".to_string(),
         measure(blocks, 10, budget, || {
             for id in &probes {
