@@ -11,7 +11,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launch, serve } from '../support/browser';
-import { bin, packedFixture, root, write } from '../support/fixture';
+import { bin, packedFixture, root, runInWorkerd, write } from '../support/fixture';
 
 interface Block {
   n: number;
@@ -168,25 +168,8 @@ describe('README code blocks', () => {
               `import worker from './snippet.mjs';\nexport default { async test() {\n` +
               `  const r = await worker.fetch(new Request('http://localhost/?tokens=1,2,3,4,5,6,7,8'));\n` +
               `  if (!r.ok) throw new Error('status ' + r.status);\n  console.log('RESULT ' + (await r.text()));\n} };\n`,
-            [`${dir}/config.capnp`]: `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = ( services = [ (name = "main", worker = .worker) ] );
-const worker :Workerd.Worker = (
-  modules = [ (name = "worker.js", esModule = embed "worker.js"), (name = "kvbm_sequence.wasm", wasm = embed "kvbm_sequence.wasm") ],
-  compatibilityDate = "2025-01-01",
-);
-`,
           });
-          const cwd = join(fixture, dir);
-          execFileSync(
-            bin('esbuild'),
-            ['test.mjs', '--bundle', '--format=esm', '--conditions=workerd,worker', '--external:*.wasm', '--outfile=worker.js'],
-            {
-              cwd,
-              stdio: 'pipe',
-            },
-          );
-          copyFileSync(join(fixture, 'node_modules', 'kvbm-sequence', 'dist', 'kvbm_sequence.wasm'), join(cwd, 'kvbm_sequence.wasm'));
-          const out = execFileSync(bin('workerd'), ['test', 'config.capnp'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+          const out = runInWorkerd(join(fixture, dir), 'test.mjs', '2025-01-01');
           expect(JSON.parse(/RESULT (.*)/.exec(out)?.[1] ?? 'null')).not.toBeNull();
           break;
         }

@@ -4,7 +4,7 @@
 // to the installed tarball. Test files share one fixture per build: the first to ask packs and
 // installs (under a lock directory), the others wait for it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const root = join(__dirname, '..', '..');
@@ -86,4 +86,37 @@ export function write(dir: string, files: Record<string, string>): void {
     mkdirSync(join(dir, path, '..'), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
+}
+
+/**
+ * Bundles `entry` (in `dir`) as wrangler does (the `workerd` condition, the `.wasm` kept as an
+ * import and declared as a wasm module) and runs its `test()` handler in workerd at
+ * compatibility date `date`; returns what the worker printed.
+ */
+export function runInWorkerd(dir: string, entry: string, date: string): string {
+  write(dir, {
+    'config.capnp': `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = ( services = [ (name = "main", worker = .worker) ] );
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.js", esModule = embed "worker.js"),
+    (name = "kvbm_sequence.wasm", wasm = embed "kvbm_sequence.wasm"),
+  ],
+  compatibilityDate = "${date}",
+);
+`,
+  });
+  execFileSync(
+    bin('esbuild'),
+    [entry, '--bundle', '--format=esm', '--platform=browser', '--conditions=workerd,worker', '--external:*.wasm', '--outfile=worker.js'],
+    {
+      cwd: dir,
+      stdio: 'pipe',
+    },
+  );
+  copyFileSync(
+    join(root, '.tmp', 'fixture', 'node_modules', 'kvbm-sequence', 'dist', 'kvbm_sequence.wasm'),
+    join(dir, 'kvbm_sequence.wasm'),
+  );
+  return execFileSync(bin('workerd'), ['test', 'config.capnp'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
