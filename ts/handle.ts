@@ -19,8 +19,12 @@ const registry =
     ? new FinalizationRegistry<Handle>((h) => {
         // The object is unreachable; its handle is still valid (free() unregisters it).
         exports().kv_free(h.index, h.generation);
+        collector.collected++;
       })
     : undefined;
+
+/** @internal How objects were released, for `memoryStats()`. */
+export const collector = { freedByHand: 0, collected: 0, registered: registry !== undefined };
 
 /** Node's `util.inspect` hook (a registered symbol, so no import of `node:util` is needed). */
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
@@ -98,6 +102,7 @@ export abstract class WasmObject {
     this.#generation = 0;
     registry?.unregister(this);
     check(exports().kv_free(index, generation));
+    collector.freedByHand++;
   }
 
   /** @internal What `console.log` / `util.inspect` show besides the class name. */

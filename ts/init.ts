@@ -5,6 +5,7 @@
  * @module
  */
 
+import { collector } from './handle.js';
 import { adopt, check, exports, isLoaded, ret, setLazyLoader } from './wasm.js';
 
 /** Bytes: an `ArrayBuffer` or a view of one (`BufferSource` in the DOM library). */
@@ -128,13 +129,36 @@ export function provideDefaultUrl(url: () => UrlLike): void {
 export interface MemoryStats {
   /** Bytes of WebAssembly linear memory (it grows, never shrinks). */
   readonly memoryBytes: number;
-  /** Sequences and assignment records alive in the module. */
+  /**
+   * Objects alive in the module (sequences, records, indexes, pools, trackers): not yet
+   * released by `free()`, `using` or the garbage collector. In a loop that frees what it makes,
+   * this stays flat; a count that keeps growing is a leak, or objects waiting for the collector.
+   */
   readonly liveObjects: number;
+  /** Bytes the module's allocator holds now: live objects and the module's buffers. */
+  readonly heapBytes: number;
+  /** Objects released by `free()` (or `using`) so far. */
+  readonly freedByHand: number;
+  /**
+   * Objects released by the garbage collector so far (through `FinalizationRegistry`; 0 where
+   * the runtime has none). The collector releases nothing while synchronous code runs: a loop
+   * that leaves its objects to it holds all of them until it yields to the event loop.
+   */
+  readonly collectedObjects: number;
+  /** Whether the runtime has `FinalizationRegistry` (else only `free()` releases objects). */
+  readonly collectorAvailable: boolean;
 }
 
-/** Current WebAssembly memory size and number of live objects. */
+/** Current WebAssembly memory size, live objects and bytes, and how objects were released. */
 export function memoryStats(): MemoryStats {
   const raw = exports();
   check(raw.kv_live_objects());
-  return { memoryBytes: raw.memory.buffer.byteLength, liveObjects: ret(0) };
+  return {
+    memoryBytes: raw.memory.buffer.byteLength,
+    liveObjects: ret(0),
+    heapBytes: ret(1),
+    freedByHand: collector.freedByHand,
+    collectedObjects: collector.collected,
+    collectorAvailable: collector.registered,
+  };
 }

@@ -174,3 +174,37 @@ describe('pool and replay memory', () => {
     expect(after.liveObjects).toBe(before.liveObjects);
   });
 });
+
+describe('memoryStats', () => {
+  const tokens = new Uint32Array(4096).map((_, i) => i * 7 + 1);
+
+  it('counts the bytes objects hold and the objects freed by hand', () => {
+    const start = memoryStats();
+    const seqs = Array.from({ length: 100 }, () => new BlockSequence(tokens, 16));
+    const held = memoryStats();
+    // 4,096 tokens of 4 bytes each, at least, per sequence.
+    expect(held.heapBytes - start.heapBytes).toBeGreaterThan(100 * 4096 * 4);
+    expect(held.liveObjects - start.liveObjects).toBe(100);
+    seqs.forEach((s) => s.free());
+    const end = memoryStats();
+    expect(end.heapBytes).toBeLessThanOrEqual(start.heapBytes);
+    expect(end.freedByHand - start.freedByHand).toBe(100);
+    expect(end.liveObjects).toBe(start.liveObjects);
+  });
+
+  it('shows objects left to the collector: alive during a synchronous loop, released after it yields', async () => {
+    if (!gc) throw new Error('run with --expose-gc');
+    const start = memoryStats();
+    for (let i = 0; i < 200; i++) void new BlockSequence(tokens, 16).blockCount;
+    // Nothing can be collected while this code runs.
+    expect(memoryStats().liveObjects - start.liveObjects).toBe(200);
+    for (let i = 0; i < 20 && memoryStats().liveObjects > start.liveObjects; i++) {
+      gc();
+      await tick();
+    }
+    const end = memoryStats();
+    expect(end.liveObjects).toBe(start.liveObjects);
+    expect(end.collectedObjects - start.collectedObjects).toBeGreaterThanOrEqual(200);
+    expect(end.collectorAvailable).toBe(true);
+  });
+});

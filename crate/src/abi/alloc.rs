@@ -10,7 +10,7 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 /// Size of the ballast.
 const BALLAST: usize = 1 << 20;
@@ -18,6 +18,22 @@ const BALLAST: usize = 1 << 20;
 const SMALL: usize = 64 << 10;
 
 static BALLAST_PTR: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Bytes allocated and not yet freed, the ballast excluded (`memoryStats().heapBytes`).
+static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+
+/// Bytes the module's objects and buffers hold now (the ballast excluded).
+pub fn allocated_bytes() -> usize {
+    ALLOCATED.load(Ordering::Relaxed)
+}
+
+/// Counts `ptr`'s bytes in where the allocation succeeded; returns `ptr`.
+fn counted(ptr: *mut u8, size: usize) -> *mut u8 {
+    if !ptr.is_null() {
+        ALLOCATED.fetch_add(size, Ordering::Relaxed);
+    }
+    ptr
+}
 
 fn ballast_layout() -> Layout {
     // 1 MiB with alignment 16 is a valid layout.
@@ -55,27 +71,32 @@ unsafe impl GlobalAlloc for BallastAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let ptr = System.alloc(layout);
         if ptr.is_null() && layout.size() <= SMALL && release_ballast() {
-            return System.alloc(layout);
+            return counted(System.alloc(layout), layout.size());
         }
-        ptr
+        counted(ptr, layout.size())
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let ptr = System.alloc_zeroed(layout);
         if ptr.is_null() && layout.size() <= SMALL && release_ballast() {
-            return System.alloc_zeroed(layout);
+            return counted(System.alloc_zeroed(layout), layout.size());
         }
-        ptr
+        counted(ptr, layout.size())
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
         System.dealloc(ptr, layout)
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let new = System.realloc(ptr, layout, new_size);
+        let mut new = System.realloc(ptr, layout, new_size);
         if new.is_null() && new_size <= SMALL && release_ballast() {
-            return System.realloc(ptr, layout, new_size);
+            new = System.realloc(ptr, layout, new_size);
+        }
+        if !new.is_null() {
+            ALLOCATED.fetch_sub(layout.size(), Ordering::Relaxed);
+            ALLOCATED.fetch_add(new_size, Ordering::Relaxed);
         }
         new
     }

@@ -286,11 +286,14 @@ pub extern "C" fn kv_shrink_buffers() -> i32 {
     })
 }
 
-/// Number of live objects in the table: `ret[0]`.
+/// Number of live objects in the table: `ret[0]`; bytes the allocator holds for objects and
+/// buffers (the ballast excluded): `ret[1]`.
 #[no_mangle]
 pub extern "C" fn kv_live_objects() -> i32 {
     run(|st| {
         st.reply.ret[0] = st.table.live();
+        // Bytes held by objects and buffers (u32: wasm32 memory is at most 4 GiB).
+        st.reply.ret[1] = alloc::allocated_bytes() as u32;
         Ok(())
     })
 }
