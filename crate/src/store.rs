@@ -16,6 +16,24 @@ pub type BlockId = u32;
 
 pub use crate::id_set::IdSet;
 
+/// Whether two id lists of the same length are equal. Slice equality would call `memcmp`,
+/// which in WebAssembly is compiler-builtins' byte-by-byte loop; this compares four ids per
+/// step (a scheduler passes its whole id list every step, so this runs over every id).
+fn same_ids(a: &[BlockId], b: &[BlockId]) -> bool {
+    let mut ca = a.chunks_exact(4);
+    let mut cb = b.chunks_exact(4);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        if (x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) != 0 {
+            return false;
+        }
+    }
+    ca.remainder()
+        .iter()
+        .zip(cb.remainder())
+        .all(|(x, y)| x == y)
+        && a.len() == b.len()
+}
+
 /// Why a batch of ids was refused (the store is then left as it was).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
@@ -147,7 +165,7 @@ impl BlockStore {
         for part in [&self.assigned_ids[..], &self.staged_ids[..], front, back] {
             let rest = &ids[matched..];
             let n = part.len().min(rest.len());
-            if part[..n] != rest[..n] {
+            if !same_ids(&part[..n], &rest[..n]) {
                 break;
             }
             matched += n;
@@ -379,6 +397,20 @@ mod tests {
         assert_eq!(store.take_staged().unwrap(), vec![(1, h(0))]);
         assert!(!store.contains(1));
         assert!(store.contains(2));
+    }
+
+    #[test]
+    fn same_ids_compares_every_position() {
+        for n in 0..12u32 {
+            let a: Vec<u32> = (0..n).collect();
+            assert!(same_ids(&a, &a.clone()));
+            for k in 0..n as usize {
+                let mut b = a.clone();
+                b[k] ^= 1 << (k % 32);
+                assert!(!same_ids(&a, &b), "n {} k {}", n, k);
+            }
+        }
+        assert!(!same_ids(&[1, 2], &[1]));
     }
 
     #[test]
