@@ -294,6 +294,7 @@ export class KvIndex extends WasmObject {
   /** Encodes and applies events with one call; the result code of each. */
   #apply(events: readonly KvEvent[], name: string): Uint32Array {
     const words = encodeEvents(events, name);
+    this.changed();
     check(exports().kv_index_apply(this.index, this.generation, words));
     return outputU32();
   }
@@ -307,6 +308,7 @@ export class KvIndex extends WasmObject {
     if (typeof earlyExit !== 'boolean') throw new TypeError('options.earlyExit must be a boolean');
     const now = options.now === undefined ? NaN : timeOf(options.now, 'options.now');
     const len = inputHashes(localHashes, 'localHashes');
+    this.changed();
     check(exports().kv_index_find(this.index, this.generation, len, earlyExit ? 1 : 0, now));
     const n = ret(0);
     const depths = ret(1);
@@ -338,29 +340,32 @@ export class KvIndex extends WasmObject {
     const dp = dpRankOf(options.dpRank, 'options.dpRank');
     const now = timeOf(options.now, 'options.now');
     const len = inputHashes(localHashes, 'localHashes');
+    this.changed();
     check(exports().kv_index_record(this.index, this.generation, lo, hi, dp, len, now));
     if (ret(0) === 0) throw new TypeError("record() needs an index in mode 'approximate'");
   }
 
   /** Approximate mode: moves time to `now` and drops the blocks that expired. */
   advance(now: number): void {
+    this.changed();
     check(exports().kv_index_advance(this.index, this.generation, timeOf(now, 'now')));
   }
 
   /** Removes every data-parallel rank of a worker. */
   removeWorker(workerId: WorkerIdLike): void {
     const [lo, hi] = u64(workerId, 'workerId');
+    this.changed();
     check(exports().kv_index_remove_worker(this.index, this.generation, lo, hi));
   }
 
   /** Empties the index (its event counts are kept). */
   clear(): void {
+    this.changed();
     check(exports().kv_index_clear(this.index, this.generation));
   }
 
   private info(i: number): number {
-    check(exports().kv_index_info(this.index, this.generation));
-    return ret(i);
+    return this.infoWord(() => check(exports().kv_index_info(this.index, this.generation)), i);
   }
 
   /** Number of (worker, block) entries (Dynamo's `current_size`). */
@@ -385,10 +390,9 @@ export class KvIndex extends WasmObject {
 
   /** Events applied since the index was made, per result. */
   get eventCounts(): EventCounts {
-    check(exports().kv_index_info(this.index, this.generation));
     const counts = {} as EventCounts;
     RESULTS.forEach((r, k) => {
-      counts[r] = ret(6 + 2 * k) + ret(7 + 2 * k) * 2 ** 32;
+      counts[r] = this.info(6 + 2 * k) + this.info(7 + 2 * k) * 2 ** 32;
     });
     return counts;
   }
@@ -458,6 +462,7 @@ export class KvIndex extends WasmObject {
     const index = new KvIndex(approximate ? { mode: 'approximate', ttlMs: ttl } : {});
     try {
       inputView(count * DUMP_WORDS).set(words.subarray(6));
+      index.changed();
       check(exports().kv_index_load(index.index, index.generation, count));
     } catch (e) {
       index.free();

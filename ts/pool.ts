@@ -105,8 +105,7 @@ export class TierPool extends WasmObject {
   }
 
   private info(word: number): number {
-    check(exports().kv_pool_info(this.index, this.generation));
-    return ret(word);
+    return this.infoWord(() => check(exports().kv_pool_info(this.index, this.generation)), word);
   }
 
   /** Number of ids. */
@@ -131,8 +130,7 @@ export class TierPool extends WasmObject {
   }
   /** The salt of its sequences. */
   get saltHash(): bigint {
-    check(exports().kv_pool_info(this.index, this.generation));
-    return (BigInt(ret(6)) << 32n) | BigInt(ret(5));
+    return (BigInt(this.info(6)) << 32n) | BigInt(this.info(5));
   }
   /** The eviction policy. */
   get eviction(): EvictionPolicy {
@@ -140,8 +138,7 @@ export class TierPool extends WasmObject {
   }
   /** Blocks evicted since the pool was made. */
   get evictions(): number {
-    check(exports().kv_pool_info(this.index, this.generation));
-    return ret(8) + ret(9) * 2 ** 32;
+    return this.info(8) + this.info(9) * 2 ** 32;
   }
   /** Bytes of WebAssembly memory the pool holds (hash maps estimated). */
   get memoryBytes(): number {
@@ -159,9 +156,11 @@ export class TierPool extends WasmObject {
       const hashes = sequence as readonly unknown[];
       const view = inputView(hashes.length * 4);
       hashes.forEach((h, i) => view.set(instance(h, SequenceHash, `hashes[${i}]`).words(), i * 4));
+      this.changed();
       check(exports().kv_pool_match_hashes(this.index, this.generation, hashes.length));
     } else {
       const [si, sg] = instance(sequence, BlockSequence, 'sequence').handle();
+      this.changed();
       check(exports().kv_pool_match(this.index, this.generation, si, sg, Math.min(start, 0xffff_ffff)));
     }
     return outputU32();
@@ -185,6 +184,7 @@ export class TierPool extends WasmObject {
    * where free + inactive < n.
    */
   allocate(n: number): Uint32Array {
+    this.changed();
     check(exports().kv_pool_allocate(this.index, this.generation, u32(n, 'n')));
     return outputU32();
   }
@@ -198,6 +198,7 @@ export class TierPool extends WasmObject {
     const [si, sg] = instance(sequence, BlockSequence, 'sequence').handle();
     const at = u32(start, 'start');
     const len = inputList(ids, 'ids');
+    this.changed();
     check(exports().kv_pool_register(this.index, this.generation, si, sg, len, at));
     return outputU32();
   }
@@ -205,11 +206,13 @@ export class TierPool extends WasmObject {
   /** Releases one hold per id (an id may appear as often as it is held). */
   release(ids: readonly number[] | Uint32Array): void {
     const len = inputList(ids, 'ids');
+    this.changed();
     check(exports().kv_pool_release(this.index, this.generation, len));
   }
 
   /** The KV events since the last call (stored with parents, removed on eviction), oldest first. */
   takeEvents(): KvEvent[] {
+    this.changed();
     check(exports().kv_pool_events(this.index, this.generation));
     const w = outputU32();
     const join = (at: number) => (BigInt(w[at + 1] as number) << 32n) | BigInt(w[at] as number);
@@ -236,6 +239,7 @@ export class TierPool extends WasmObject {
 
   /** Drops the queued events without reading them (a worker no router listens to). */
   clearEvents(): void {
+    this.changed();
     check(exports().kv_pool_events(this.index, this.generation));
   }
 

@@ -208,7 +208,8 @@ export function ret64(i: number): bigint {
   return (BigInt(ret(i + 1)) << 32n) | BigInt(ret(i));
 }
 
-function retWords(): number[] {
+/** A copy of the 16 return words. */
+export function retWords(): number[] {
   views();
   return Array.from(u32.subarray(retBase, retBase + 16));
 }
