@@ -298,6 +298,13 @@ async function main(): Promise<void> {
     );
     lib['w7-find-matches'] = measure(QUERY_BLOCKS, () => void index.findMatches(query));
     pure['w7-find-matches'] = measure(QUERY_BLOCKS, () => void pureIndex.findMatches(query));
+    // A dashboard's read of the index's size, between changes.
+    lib['w6-index-size'] = measure(8_192, () => {
+      for (let i = 0; i < 8_192; i++) void index.size;
+    });
+    pure['w6-index-size'] = measure(8_192, () => {
+      for (let i = 0; i < 8_192; i++) void pureIndex.size;
+    });
     index.free();
   }
 
@@ -323,6 +330,13 @@ async function main(): Promise<void> {
       const ids = ppool.allocate(blocks);
       ppool.release(ppool.register(ids, lin, 0));
       ppool.release(ppool.match(lin));
+    });
+    // A dashboard's read of the pool's counts, between changes.
+    lib['w6-pool-counts'] = measure(blocks, () => {
+      for (let i = 0; i < blocks; i++) void (pool.freeCount + pool.inactiveCount);
+    });
+    pure['w6-pool-counts'] = measure(blocks, () => {
+      for (let i = 0; i < blocks; i++) void (ppool.free.length + ppool.inactive);
     });
     pool.free();
     libSeqs.forEach((q) => q.free());
