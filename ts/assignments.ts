@@ -80,12 +80,6 @@ export class ExternalBlockAssignments extends WasmObject {
     return this.assigned()[Symbol.iterator]();
   }
 
-  /** Releases the WebAssembly memory now. A second call throws `TypeError`. */
-  override free(): void {
-    this.#layoutValid = false;
-    super.free();
-  }
-
   /** Reads where the collections are (throws where freed). */
   #layout(): void {
     check(exports().kv_asg_layout(this.index, this.generation));
@@ -109,8 +103,8 @@ export class ExternalBlockAssignments extends WasmObject {
     this.#layoutValid = true;
   }
 
-  /** Marks the layout stale: called before every call that may change the record. */
-  #changing(): void {
+  /** @internal Marks the layout stale: before every call that may change the record, free and restore. */
+  protected override changed(): void {
     this.#layoutValid = false;
   }
 
@@ -285,7 +279,7 @@ export class ExternalBlockAssignments extends WasmObject {
   extendBlockIds(ids: readonly number[] | Uint32Array): number {
     const { index, generation } = this;
     const len = inputList(ids, 'ids', 'block ids (integers in 0..=4294967295)');
-    this.#changing();
+    this.changed();
     check(exports().kv_asg_extend_ids(index, generation, len));
     return ret(0);
   }
@@ -309,7 +303,7 @@ export class ExternalBlockAssignments extends WasmObject {
       words.set(instance(pair[1], SequenceHash, `pairs[${i}][1]`).words(), i * 5 + 1);
     }
     inputU32(words);
-    this.#changing();
+    this.changed();
     check(exports().kv_asg_extend_assigned(index, generation, pairs.length));
     return ret(0);
   }
@@ -325,7 +319,7 @@ export class ExternalBlockAssignments extends WasmObject {
       }
     }
     const [seqIndex, seqGeneration] = sequence.handle();
-    this.#changing();
+    this.changed();
     check(exports().kv_asg_stage(index, generation, seqIndex, seqGeneration, start, end, commit));
     return { start: ret(0), end: ret(1) };
   }
@@ -342,7 +336,7 @@ export class ExternalBlockAssignments extends WasmObject {
 
   /** Moves all staged pairs, in order, to assigned; returns the new assigned indices. */
   commitStaged(): Range {
-    this.#changing();
+    this.changed();
     check(exports().kv_asg_commit(this.index, this.generation));
     return { start: ret(0), end: ret(1) };
   }
@@ -354,14 +348,14 @@ export class ExternalBlockAssignments extends WasmObject {
 
   /** Removes and returns all staged pairs, in order. */
   takeStaged(): BlockAssignment[] {
-    this.#changing();
+    this.changed();
     check(exports().kv_asg_take_staged(this.index, this.generation));
     return pairsFromOutput();
   }
 
   /** Empties all three collections; the offset (and the binding) stays. */
   clear(): void {
-    this.#changing();
+    this.changed();
     check(exports().kv_asg_clear(this.index, this.generation));
   }
 
@@ -382,7 +376,7 @@ export class ExternalBlockAssignments extends WasmObject {
    */
   truncateFrom(position: number): BlockAssignment[] {
     const at = count(position, 'position');
-    this.#changing();
+    this.changed();
     check(exports().kv_asg_truncate_from(this.index, this.generation, Math.min(at, U32_MAX)));
     return pairsFromOutput();
   }
@@ -398,7 +392,6 @@ export class ExternalBlockAssignments extends WasmObject {
     const [index, generation] = restoreHandle(words);
     const record = new ExternalBlockAssignments(0);
     record.replaceHandle(index, generation);
-    record.#changing();
     record.#offset = (words[3] as number) + (words[4] as number) * 2 ** 32;
     return record;
   }

@@ -5,7 +5,7 @@
  */
 
 import { kvbmObjectsCannotBeCloned_sendTheirDataInstead, toJSONValue } from './json.js';
-import { check, exports, retWords } from './wasm.js';
+import { check, exports } from './wasm.js';
 
 interface Handle {
   index: number;
@@ -49,26 +49,12 @@ export abstract class WasmObject {
   /** Slot generation; 0 once freed. */
   #generation = 0;
 
-  /** The return words of the object's `*_info` export, kept until the object may change. */
-  #info: number[] | undefined;
-
   /**
-   * @internal Word `i` of the object's info (counts, sizes), from a cache filled by `fetch`
-   * (which calls the `*_info` export) and dropped by {@link WasmObject.changed} and `free()`:
-   * repeated reads of counts cost no call into WebAssembly.
+   * @internal Drops what a subclass caches of the object's state (counts, where its data sits):
+   * called before every call that may change the object, and by `free()` and restore. Each
+   * subclass keeps its cache in its own fields, so that reads stay monomorphic.
    */
-  protected infoWord(fetch: () => void, i: number): number {
-    if (this.#info === undefined) {
-      fetch();
-      this.#info = retWords();
-    }
-    return this.#info[i] as number;
-  }
-
-  /** @internal Drops the cached info: called before every call that may change the object. */
-  protected changed(): void {
-    this.#info = undefined;
-  }
+  protected changed(): void {}
 
   /** @internal Makes `structuredClone` / `postMessage` throw rather than give `{}`. */
   readonly cannotBeCloned = kvbmObjectsCannotBeCloned_sendTheirDataInstead;
@@ -86,7 +72,7 @@ export abstract class WasmObject {
    */
   protected replaceHandle(index: number, generation: number): void {
     const [oldIndex, oldGeneration] = [this.#index, this.#generation];
-    this.#info = undefined;
+    this.changed();
     registry?.unregister(this);
     this.adoptHandle(index, generation);
     if (oldGeneration !== 0) exports().kv_free(oldIndex, oldGeneration);
@@ -122,7 +108,7 @@ export abstract class WasmObject {
     const index = this.index;
     const generation = this.#generation;
     this.#generation = 0;
-    this.#info = undefined;
+    this.changed();
     registry?.unregister(this);
     check(exports().kv_free(index, generation));
     collector.freedByHand++;

@@ -11,7 +11,7 @@ import type { KvEvent, WorkerIdLike } from './kv-index.js';
 import { SequenceHash } from './sequence-hash.js';
 import { restoreHandle, SnapshotKind, snapshotBytes, snapshotWords } from './snapshot.js';
 import { count, inputList, instance, u32, u64 } from './validate.js';
-import { check, exports, inputView, outputU32, ret } from './wasm.js';
+import { check, exports, inputView, outputU32, ret, retWordsCopy } from './wasm.js';
 import { jsonReady } from './json.js';
 
 /** The state of a pool's block id. */
@@ -104,8 +104,22 @@ export class TierPool extends WasmObject {
     };
   }
 
+  /** The return words of `kv_pool_info`, kept until the object may change (see `changed`). */
+  #info: Uint32Array | undefined;
+
+  /** @internal */
+  protected override changed(): void {
+    this.#info = undefined;
+  }
+
+  /** Word `word` of the object's info: repeated reads of counts cost no call into WebAssembly. */
   private info(word: number): number {
-    return this.infoWord(() => check(exports().kv_pool_info(this.index, this.generation)), word);
+    let words = this.#info;
+    if (words === undefined) {
+      check(exports().kv_pool_info(this.index, this.generation));
+      words = this.#info = retWordsCopy();
+    }
+    return words[word] as number;
   }
 
   /** Number of ids. */
