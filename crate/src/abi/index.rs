@@ -10,7 +10,7 @@
 //! The whole stream is parsed before any event applies, so a malformed stream changes nothing.
 
 use super::table::Object;
-use super::{hashes_in, hi, input_words, join, lo, run, Failure, State};
+use super::{hashes_in, hi, join, lo, run, Failure, State};
 use crate::index::{DumpEntry, EventResult, KvIndex, StoredBlock, WorkerKey};
 
 /// Words per dump entry: worker (3), parent flag and hash (3), block and tokens hash (4),
@@ -130,12 +130,8 @@ pub extern "C" fn kv_index_new(approximate: u32, ttl: f64) -> i32 {
 #[no_mangle]
 pub extern "C" fn kv_index_apply(index: u32, generation: u32, len: u32) -> i32 {
     run(|st| {
-        let State {
-            input,
-            table,
-            reply,
-        } = st;
-        let events = parse_events(input_words(input, len)?)?;
+        let (words, table, reply) = st.with_input(len)?;
+        let events = parse_events(words)?;
         let idx = table.index(index, generation)?;
         let mut results = Vec::new();
         crate::errors::try_reserve(&mut results, events.len())?;
@@ -167,12 +163,7 @@ pub extern "C" fn kv_index_find(
     now: f64,
 ) -> i32 {
     run(|st| {
-        let State {
-            input,
-            table,
-            reply,
-        } = st;
-        let words = input_words(input, len)?;
+        let (words, table, reply) = st.with_input(len)?;
         let idx = table.index(index, generation)?;
         if !now.is_nan() {
             idx.advance(now)?;
@@ -212,13 +203,9 @@ pub extern "C" fn kv_index_record(
     now: f64,
 ) -> i32 {
     run(|st| {
-        let State {
-            input,
-            table,
-            reply,
-        } = st;
+        let (words, table, reply) = st.with_input(len)?;
         let now = time(now)?;
-        let hashes = hashes_in(input_words(input, len)?)?;
+        let hashes = hashes_in(words)?;
         let idx = table.index(index, generation)?;
         let worker = WorkerKey {
             worker_id: join(id_lo, id_hi),
@@ -329,8 +316,7 @@ pub extern "C" fn kv_index_dump(index: u32, generation: u32) -> i32 {
 #[no_mangle]
 pub extern "C" fn kv_index_load(index: u32, generation: u32, count: u32) -> i32 {
     run(|st| {
-        let State { input, table, .. } = st;
-        let words = input_words(input, count.saturating_mul(DUMP_WORDS as u32))?;
+        let (words, table, _) = st.with_input(count.saturating_mul(DUMP_WORDS as u32))?;
         let mut entries = Vec::new();
         crate::errors::try_reserve(&mut entries, count as usize)?;
         for c in words.chunks_exact(DUMP_WORDS) {

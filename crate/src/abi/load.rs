@@ -2,7 +2,7 @@
 //! input buffer; prefill token counts as f64.
 
 use super::table::Object;
-use super::{hashes_in, hi, input_words, join, lo, run, State};
+use super::{hashes_in, hi, join, lo, run};
 use crate::index::WorkerKey;
 use crate::load::LoadTracker;
 
@@ -62,8 +62,8 @@ pub extern "C" fn kv_load_add_request(
     prefill: f64,
 ) -> i32 {
     run(|st| {
-        let State { input, table, .. } = st;
-        let hs = hashes_in(input_words(input, len)?)?;
+        let (words, table, _) = st.with_input(len)?;
+        let hs = hashes_in(words)?;
         let prefill = if prefill.is_finite() { prefill } else { 0.0 };
         Ok(table.load(index, generation)?.add_request(
             request,
@@ -97,12 +97,8 @@ pub extern "C" fn kv_load_free(index: u32, generation: u32, request: u32) -> i32
 #[no_mangle]
 pub extern "C" fn kv_load_potential(index: u32, generation: u32, len: u32) -> i32 {
     run(|st| {
-        let State {
-            input,
-            table,
-            reply,
-        } = st;
-        let hs = hashes_in(input_words(input, len)?)?;
+        let (words, table, reply) = st.with_input(len)?;
+        let hs = hashes_in(words)?;
         let tracker = table.load(index, generation)?;
         let loads = tracker.potential_loads(&hs)?;
         let words = loads.iter().flat_map(|l| {

@@ -127,6 +127,17 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// The first `len` words of the input buffer (an export's bulk argument), borrowed beside
+    /// the object table and the reply; `InvalidArgument` where the buffer holds fewer.
+    fn with_input(&mut self, len: u32) -> Result<(&[u32], &mut Table, &mut Reply), Failure> {
+        let State {
+            input,
+            table,
+            reply,
+        } = self;
+        Ok((input_words(input, len)?, table, reply))
+    }
+
     /// Stores a new object and returns its handle in `ret[0..2]`.
     fn adopt(&mut self, object: Object) -> Outcome {
         let (index, generation) = self.table.insert(object)?;
@@ -140,7 +151,8 @@ impl State {
     }
 }
 
-pub(crate) fn input_words(input: &[u32], len: u32) -> Result<&[u32], Failure> {
+/// The first `len` words of `input`; `InvalidArgument` where it holds fewer.
+fn input_words(input: &[u32], len: u32) -> Result<&[u32], Failure> {
     input
         .get(..len as usize)
         .ok_or_else(|| invalid_length(len, input.len()))
@@ -318,8 +330,7 @@ pub extern "C" fn kv_compute_hashes(
     which: u32,
 ) -> i32 {
     run(|st| {
-        let State { input, reply, .. } = st;
-        let tokens = input_words(input, len)?;
+        let (tokens, _, reply) = st.with_input(len)?;
         let blocks = tokens.len() / (block_size.max(1) as usize);
         let out = reply.u64s(blocks)?;
         let sequence = which != 0;
@@ -477,12 +488,7 @@ pub extern "C" fn kv_seq_info(index: u32, generation: u32) -> i32 {
 #[no_mangle]
 pub extern "C" fn kv_seq_extend(index: u32, generation: u32, len: u32) -> i32 {
     run(|st| {
-        let State {
-            input,
-            table,
-            reply,
-        } = st;
-        let tokens = input_words(input, len)?;
+        let (tokens, table, reply) = st.with_input(len)?;
         let range = table.sequence(index, generation)?.extend_tokens(tokens)?;
         let (some, range) = (range.is_some(), range.unwrap_or(0..0));
         reply.ret[..3].copy_from_slice(&[some as u32, range.start as u32, range.end as u32]);
@@ -769,12 +775,7 @@ pub extern "C" fn kv_asg_pairs(index: u32, generation: u32, which: u32) -> i32 {
 #[no_mangle]
 pub extern "C" fn kv_asg_extend_ids(index: u32, generation: u32, len: u32) -> i32 {
     run(|st| {
-        let State {
-            input,
-            table,
-            reply,
-        } = st;
-        let ids = input_words(input, len)?;
+        let (ids, table, reply) = st.with_input(len)?;
         reply.ret[0] = table
             .assignments(index, generation)?
             .extend_block_ids(ids)? as u32;
@@ -787,12 +788,7 @@ pub extern "C" fn kv_asg_extend_ids(index: u32, generation: u32, len: u32) -> i3
 #[no_mangle]
 pub extern "C" fn kv_asg_extend_assigned(index: u32, generation: u32, count: u32) -> i32 {
     run(|st| {
-        let State {
-            input,
-            table,
-            reply,
-        } = st;
-        let words = input_words(input, count.saturating_mul(5))?;
+        let (words, table, reply) = st.with_input(count.saturating_mul(5))?;
         let mut pairs = Vec::new();
         try_reserve(&mut pairs, count as usize)?;
         for chunk in words.chunks_exact(5) {

@@ -1,7 +1,7 @@
 //! Exports of the tier pool ([`crate::pool`]).
 
 use super::table::Object;
-use super::{hash_of, hi, input_words, join, lo, run, words_of, Failure, State};
+use super::{hash_of, hi, join, lo, run, words_of, Failure, State};
 use crate::pool::{BlockRecord, BlockState, EvictionPolicy, PoolEvent, TierPool};
 
 fn state_code(s: BlockState) -> u32 {
@@ -36,12 +36,7 @@ pub extern "C" fn kv_pool_new(
         };
         let salt = join(salt_lo, salt_hi);
         let pool = if explicit != 0 {
-            TierPool::with_ids(
-                input_words(&st.input, capacity)?,
-                block_size as usize,
-                salt,
-                policy,
-            )?
+            TierPool::with_ids(st.input(capacity)?, block_size as usize, salt, policy)?
         } else {
             TierPool::with_capacity(capacity, block_size as usize, salt, policy)?
         };
@@ -96,12 +91,7 @@ pub extern "C" fn kv_pool_match(
 #[no_mangle]
 pub extern "C" fn kv_pool_match_hashes(index: u32, generation: u32, count: u32) -> i32 {
     run(|st| {
-        let State {
-            input,
-            table,
-            reply,
-        } = st;
-        let words = input_words(input, count.saturating_mul(4))?;
+        let (words, table, reply) = st.with_input(count.saturating_mul(4))?;
         let mut hashes = Vec::new();
         crate::errors::try_reserve(&mut hashes, count as usize)?;
         for w in words.chunks_exact(4) {
@@ -152,12 +142,7 @@ pub extern "C" fn kv_pool_register(
     start: u32,
 ) -> i32 {
     run(|st| {
-        let State {
-            input,
-            table,
-            reply,
-        } = st;
-        let ids = input_words(input, len)?;
+        let (ids, table, reply) = st.with_input(len)?;
         let (pool, seq) =
             table.pool_and_sequence((index, generation), (seq_index, seq_generation))?;
         let out = pool.register(ids, seq, start as usize)?;
@@ -169,8 +154,7 @@ pub extern "C" fn kv_pool_register(
 #[no_mangle]
 pub extern "C" fn kv_pool_release(index: u32, generation: u32, len: u32) -> i32 {
     run(|st| {
-        let State { input, table, .. } = st;
-        let ids = input_words(input, len)?;
+        let (ids, table, _) = st.with_input(len)?;
         Ok(table.pool(index, generation)?.release(ids)?)
     })
 }

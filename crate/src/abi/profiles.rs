@@ -1,6 +1,6 @@
 //! Exports of the engine hash profiles ([`crate::profiles`]).
 
-use super::{input_words, join, memory_bytes, run, Failure, State};
+use super::{join, memory_bytes, run, Failure};
 use crate::profiles::{profile_digests, ExtraKey, Profile, ProfileOptions};
 
 fn bad(why: &str) -> Failure {
@@ -68,7 +68,6 @@ pub extern "C" fn kv_engine_hashes(
     extra_len: u32,
 ) -> i32 {
     run(|st| {
-        let State { input, reply, .. } = st;
         let profile = match profile {
             0 => Profile::VllmSha256Cbor,
             1 => Profile::VllmXxhashCbor,
@@ -82,7 +81,7 @@ pub extern "C" fn kv_engine_hashes(
             .checked_add(string_words)
             .and_then(|n| n.checked_add(extra_len))
             .ok_or_else(|| bad("input lengths overflow"))?;
-        let all = input_words(input, total)?;
+        let (all, _, reply) = st.with_input(total)?;
         let (tokens, rest) = all.split_at(len as usize);
         let (packed, extra_words) = rest.split_at(string_words as usize);
         let bytes = memory_bytes(packed);

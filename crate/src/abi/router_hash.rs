@@ -1,6 +1,6 @@
 //! Exports of the router's block hashes ([`crate::router_hash`]).
 
-use super::{input_words, join, run, Failure, State};
+use super::{join, run, Failure};
 use crate::router_hash::{chain_local_hashes, for_each_local_hash, RouterHashOptions};
 
 /// Local block hashes (`chained` = 0) or their chain (1) of the `len` tokens in the input buffer,
@@ -18,8 +18,7 @@ pub extern "C" fn kv_router_hashes(
     chained: u32,
 ) -> i32 {
     run(|st| {
-        let State { input, reply, .. } = st;
-        let all = input_words(input, len.saturating_add(mm_len))?;
+        let (all, _, reply) = st.with_input(len.saturating_add(mm_len))?;
         let (tokens, mm_words) = all.split_at(len as usize);
         let mut values: Vec<u64> = Vec::new();
         let mut spans: Vec<(usize, usize)> = Vec::new();

@@ -1,7 +1,7 @@
 //! Exports of snapshots ([`crate::snapshot`]): any sequence, record or pool to words, and back.
 
 use super::table::Object;
-use super::{input_words, run, State};
+use super::{run, State};
 use crate::snapshot::{
     assignments_from_words, assignments_to_words, pool_from_words, pool_to_words,
     sequence_from_words, sequence_to_words, Kind, MAGIC,
@@ -31,7 +31,7 @@ pub extern "C" fn kv_snapshot(index: u32, generation: u32) -> i32 {
 #[no_mangle]
 pub extern "C" fn kv_restore(len: u32) -> i32 {
     run(|st| {
-        let words = input_words(&st.input, len)?;
+        let words = st.input(len)?;
         let kind = match words {
             [MAGIC, _, k, ..] => *k,
             _ => 0,
