@@ -70,9 +70,9 @@ impl IdSet {
         }
         let mut capacity = self.slots.len().max(8);
         while needed > capacity / 4 * 3 {
-            capacity = capacity.checked_mul(2).unwrap_or(usize::MAX);
+            capacity = capacity.saturating_mul(2);
             if capacity == usize::MAX {
-                // Nothing this large can be allocated: let the allocation report it.
+                // Nothing this large can be allocated: the reservation below reports it.
                 break;
             }
         }
