@@ -5,7 +5,7 @@
  */
 
 import { kvbmObjectsCannotBeCloned_sendTheirDataInstead, toJSONValue } from './json.js';
-import { check, exports } from './wasm.js';
+import { check, exports, retWordsCopy } from './wasm.js';
 
 interface Handle {
   index: number;
@@ -40,6 +40,32 @@ export type DisposeSymbol = SymbolConstructor extends { readonly dispose: infer 
  * there while the types need no ESNext library anywhere else.
  */
 export type Disposal = { [K in DisposeSymbol]: () => void };
+
+/**
+ * @internal An object's `*_info` words, kept until it may change (one per object: a cache in
+ * the base class made reads megamorphic).
+ */
+export class InfoCache {
+  #words: Uint32Array | undefined;
+
+  /** @param fetch calls the object's `*_info` export */
+  constructor(private readonly fetch: () => void) {}
+
+  /** Word `i`, fetched on the first read after `clear()`. */
+  word(i: number): number {
+    let words = this.#words;
+    if (words === undefined) {
+      this.fetch();
+      words = this.#words = retWordsCopy();
+    }
+    return words[i] as number;
+  }
+
+  /** Forgets the words (before any call that may change the object). */
+  clear(): void {
+    this.#words = undefined;
+  }
+}
 
 /** Base of every WASM-backed class: holds the handle and frees it once. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging

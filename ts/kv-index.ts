@@ -4,9 +4,9 @@
  * @module
  */
 
-import { WasmObject } from './handle.js';
+import { InfoCache, WasmObject } from './handle.js';
 import { U32_MAX, u64 } from './validate.js';
-import { check, exports, inputView, outputU32, ret, retWordsCopy } from './wasm.js';
+import { check, exports, inputView, outputU32, ret } from './wasm.js';
 import { jsonReady } from './json.js';
 
 /** A worker id: a u64, given as a bigint or a safe integer. */
@@ -364,22 +364,16 @@ export class KvIndex extends WasmObject {
     check(exports().kv_index_clear(this.index, this.generation));
   }
 
-  /** The return words of `kv_index_info`, kept until the object may change (see `changed`). */
-  #info: Uint32Array | undefined;
+  /** The words of `kv_index_info`, kept until the object may change. */
+  readonly #info = new InfoCache(() => check(exports().kv_index_info(this.index, this.generation)));
 
   /** @internal */
   protected override changed(): void {
-    this.#info = undefined;
+    this.#info.clear();
   }
 
-  /** Word `word` of the object's info: repeated reads of counts cost no call into WebAssembly. */
   private info(word: number): number {
-    let words = this.#info;
-    if (words === undefined) {
-      check(exports().kv_index_info(this.index, this.generation));
-      words = this.#info = retWordsCopy();
-    }
-    return words[word] as number;
+    return this.#info.word(word);
   }
 
   /** Number of (worker, block) entries (Dynamo's `current_size`). */

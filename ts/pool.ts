@@ -6,12 +6,12 @@
  */
 
 import { BlockSequence } from './block-sequence.js';
-import { WasmObject } from './handle.js';
+import { InfoCache, WasmObject } from './handle.js';
 import type { KvEvent, WorkerIdLike } from './kv-index.js';
 import { SequenceHash } from './sequence-hash.js';
 import { restoreHandle, SnapshotKind, snapshotBytes, snapshotWords } from './snapshot.js';
 import { count, inputList, instance, u32, u64 } from './validate.js';
-import { check, exports, inputView, outputU32, ret, retWordsCopy } from './wasm.js';
+import { check, exports, inputView, outputU32, ret } from './wasm.js';
 import { jsonReady } from './json.js';
 
 /** The state of a pool's block id. */
@@ -104,22 +104,16 @@ export class TierPool extends WasmObject {
     };
   }
 
-  /** The return words of `kv_pool_info`, kept until the object may change (see `changed`). */
-  #info: Uint32Array | undefined;
+  /** The words of `kv_pool_info`, kept until the object may change. */
+  readonly #info = new InfoCache(() => check(exports().kv_pool_info(this.index, this.generation)));
 
   /** @internal */
   protected override changed(): void {
-    this.#info = undefined;
+    this.#info.clear();
   }
 
-  /** Word `word` of the object's info: repeated reads of counts cost no call into WebAssembly. */
   private info(word: number): number {
-    let words = this.#info;
-    if (words === undefined) {
-      check(exports().kv_pool_info(this.index, this.generation));
-      words = this.#info = retWordsCopy();
-    }
-    return words[word] as number;
+    return this.#info.word(word);
   }
 
   /** Number of ids. */
