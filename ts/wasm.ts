@@ -35,10 +35,6 @@ export interface RawExports {
   kv_asg_new(offset: number): number;
   kv_asg_info(index: number, generation: number): number;
   kv_asg_layout(index: number, generation: number): number;
-  kv_asg_contains(index: number, generation: number, id: number): number;
-  kv_asg_get(index: number, generation: number, which: number, i: number): number;
-  kv_asg_at_position(index: number, generation: number, position: number): number;
-  kv_asg_pending_at_position(index: number, generation: number, position: number): number;
   kv_asg_ids(index: number, generation: number, which: number): number;
   kv_asg_pairs(index: number, generation: number, which: number): number;
   kv_asg_extend_ids(index: number, generation: number, len: number): number;

@@ -104,10 +104,7 @@ fn random_calls_to_every_export_return_a_status() {
                 remember(&mut r, status)
             }
             21 => kv_asg_info(h.0, h.1),
-            22 => kv_asg_contains(h.0, h.1, r.arg()),
-            23 => kv_asg_get(h.0, h.1, r.arg(), r.arg()),
-            24 => kv_asg_at_position(h.0, h.1, r.arg()),
-            25 => kv_asg_pending_at_position(h.0, h.1, r.arg()),
+            22..=25 => kv_asg_layout(h.0, h.1),
             26 => kv_asg_ids(h.0, h.1, r.arg()),
             27 => kv_asg_pairs(h.0, h.1, r.arg()),
             28 => kv_asg_extend_ids(h.0, h.1, r.arg()),

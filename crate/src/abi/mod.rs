@@ -664,51 +664,6 @@ pub extern "C" fn kv_asg_truncate_from(index: u32, generation: u32, position: u3
     })
 }
 
-/// Whether `id` is in the record: `ret[0]`.
-#[no_mangle]
-pub extern "C" fn kv_asg_contains(index: u32, generation: u32, id: u32) -> i32 {
-    run(|st| {
-        st.reply.ret[0] = st.table.assignments(index, generation)?.contains(id) as u32;
-        Ok(())
-    })
-}
-
-/// Assigned (`which` = 0) or staged (1) pair `i`: `ret` = found, id, hash words.
-#[no_mangle]
-pub extern "C" fn kv_asg_get(index: u32, generation: u32, which: u32, i: u32) -> i32 {
-    run(|st| {
-        let a = st.table.assignments(index, generation)?;
-        let pair = if which == 0 {
-            a.get_assigned(i as usize)
-        } else {
-            a.get_staged(i as usize)
-        };
-        st.reply.pair(pair);
-        Ok(())
-    })
-}
-
-/// Assigned pair at absolute position `position`: `ret` = found, id, hash words.
-#[no_mangle]
-pub extern "C" fn kv_asg_at_position(index: u32, generation: u32, position: u32) -> i32 {
-    run(|st| {
-        let a = st.table.assignments(index, generation)?;
-        st.reply.pair(a.get_at_position(u64::from(position)));
-        Ok(())
-    })
-}
-
-/// Unassigned id that will land at `position`: `ret` = found, id.
-#[no_mangle]
-pub extern "C" fn kv_asg_pending_at_position(index: u32, generation: u32, position: u32) -> i32 {
-    run(|st| {
-        let a = st.table.assignments(index, generation)?;
-        st.reply
-            .option(a.get_pending_at_position(u64::from(position)));
-        Ok(())
-    })
-}
-
 /// Where the record's collections sit in linear memory, so that the facade answers scalar
 /// queries by reading them in place (no call per query). `ret`: 0 offset, 1 assigned count,
 /// 2 assigned ids address, 3 assigned hashes address (16 bytes each), 4 staged count, 5 staged

@@ -139,13 +139,6 @@ impl Reply {
         self.ret[..2].copy_from_slice(&[value.is_some() as u32, value.unwrap_or(0)]);
     }
 
-    /// `ret[0..6]` = (1, id, hash words) or zeros.
-    pub(super) fn pair(&mut self, pair: Option<(u32, SequenceHash)>) {
-        let (id, h) = pair.unwrap_or_default();
-        self.ret[..2].copy_from_slice(&[pair.is_some() as u32, id]);
-        self.ret[2..6].copy_from_slice(&words_of(h));
-    }
-
     /// Reports running out of memory before anything was done, without allocating.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(super) fn out_of_memory(&mut self) -> i32 {
