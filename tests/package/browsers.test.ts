@@ -8,7 +8,7 @@ import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launch, resultOf, serve } from '../support/browser';
-import { bin, expectedResult, packedFixture, program, root, write } from '../support/fixture';
+import { bin, expectedResult, installedWasm, packedFixture, program, root, write } from '../support/fixture';
 
 let fixture = '';
 let browser: Browser;
@@ -18,10 +18,7 @@ beforeAll(async () => {
   fixture = packedFixture();
   browser = await launch();
   // The start of the module's base64, as an inlined copy would carry it.
-  wasmPrefix = readFileSync(join(fixture, 'node_modules', 'kvbm-sequence', 'dist', 'kvbm_sequence.wasm'))
-    .subarray(0, 300)
-    .toString('base64')
-    .slice(0, 200);
+  wasmPrefix = readFileSync(installedWasm).subarray(0, 300).toString('base64').slice(0, 200);
 }, 300_000);
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launch, serve } from '../support/browser';
-import { bin, packedFixture, root, runInWorkerd, write } from '../support/fixture';
+import { bin, installedWasm, packedFixture, root, runInWorkerd, write } from '../support/fixture';
 
 interface Block {
   n: number;
@@ -148,10 +148,7 @@ describe('README code blocks', () => {
             cwd: join(fixture, dir),
           });
           // As the README says for esbuild: the .wasm beside the bundle (used by /slim).
-          copyFileSync(
-            join(fixture, 'node_modules', 'kvbm-sequence', 'dist', 'kvbm_sequence.wasm'),
-            join(fixture, dir, 'out', 'kvbm_sequence.wasm'),
-          );
+          copyFileSync(installedWasm, join(fixture, dir, 'out', 'kvbm_sequence.wasm'));
           expect(await page(`${dir}/out/index.html`)).not.toBe('');
           break;
         }

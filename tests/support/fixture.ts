@@ -9,6 +9,10 @@ import { join } from 'node:path';
 
 export const root = join(__dirname, '..', '..');
 export const bin = (name: string): string => join(root, 'node_modules', '.bin', name);
+/** Where the packed package is installed. */
+const fixtureDir = join(root, '.tmp', 'fixture');
+/** The installed package's `.wasm` file. */
+export const installedWasm = join(fixtureDir, 'node_modules', 'kvbm-sequence', 'dist', 'kvbm_sequence.wasm');
 
 /** SPEC §1.2's known answers: sequence hashes of tokens 1..12, block size 4, default salt. */
 export const expectedHashes = ['14643705804678351452', '4945711292740353085', '12583592247330656132'];
@@ -40,7 +44,7 @@ function sleep(ms: number): void {
 
 /** The fixture directory with the current build's tarball installed. */
 export function packedFixture(): string {
-  const dir = join(root, '.tmp', 'fixture');
+  const dir = fixtureDir;
   const built = statSync(join(root, 'dist', 'index.cjs')).mtimeMs;
   const ready = join(root, '.tmp', `fixture-ready-${Math.round(built)}`);
   const lock = join(root, '.tmp', 'fixture-lock');
@@ -114,9 +118,6 @@ const worker :Workerd.Worker = (
       stdio: 'pipe',
     },
   );
-  copyFileSync(
-    join(root, '.tmp', 'fixture', 'node_modules', 'kvbm-sequence', 'dist', 'kvbm_sequence.wasm'),
-    join(dir, 'kvbm_sequence.wasm'),
-  );
+  copyFileSync(installedWasm, join(dir, 'kvbm_sequence.wasm'));
   return execFileSync(bin('workerd'), ['test', 'config.capnp'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
