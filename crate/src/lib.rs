@@ -27,6 +27,7 @@ pub mod sequence;
 pub mod snapshot;
 pub mod sort;
 pub mod store;
+pub mod xxh3_lanes;
 
 pub use assignments::ExternalBlockAssignments;
 pub use errors::{BlockSequenceError, Result, TokenExtensionReason};
