@@ -62,12 +62,21 @@ impl IdSet {
     }
 
     /// Makes room for `additional` more ids without another allocation.
+    #[inline]
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), TryReserveError> {
         let needed = self.len.saturating_add(additional);
         // At most three quarters full: linear probing stays short.
         if needed <= self.slots.len() / 4 * 3 {
             return Ok(());
         }
+        self.grow(needed)
+    }
+
+    /// Moves the ids to a table large enough for `needed` ids (kept out of line: the check
+    /// above runs once per inserted id).
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, needed: usize) -> Result<(), TryReserveError> {
         let mut capacity = self.slots.len().max(8);
         while needed > capacity / 4 * 3 {
             capacity = capacity.saturating_mul(2);
@@ -88,6 +97,7 @@ impl IdSet {
     }
 
     /// Adds `id`; returns whether it was new.
+    #[inline]
     pub fn insert(&mut self, id: u32) -> bool {
         if id == EMPTY {
             let new = !self.has_max;
@@ -156,6 +166,7 @@ impl IdSet {
     }
 
     /// `Ok(slot)` holding `id`, or `Err(slot)` where it would go (the table must not be full).
+    #[inline]
     fn find(&self, id: u32) -> Result<usize, usize> {
         if self.slots.is_empty() {
             return Err(0);
