@@ -28,6 +28,7 @@ export default tseslint.config(
         setTimeout: 'readonly',
         clearTimeout: 'readonly',
         performance: 'readonly',
+        WebAssembly: 'readonly',
       },
     },
   },

@@ -147,12 +147,13 @@ export class ExternalBlockAssignments extends WasmObject {
     const key = typeof id === 'number' && id >>> 0 === id ? id : integer(id, 'id');
     if (key === 0xffff_ffff) return this.#hasMax;
     const len = this.#setLen;
+    const base = this.#setAt;
     const mask = len - 1;
     const m = memoryWords();
     let at = mix(key) & mask;
     // The table is never full (at most three quarters): an empty slot ends every probe.
     for (let probes = 0; probes < len; probes++) {
-      const slot = m[this.#setAt + at];
+      const slot = m[base + at];
       if (slot === key) return true;
       if (slot === 0xffff_ffff) return false;
       at = (at + 1) & mask;

@@ -60,6 +60,14 @@ function shuffledIds(n: number): Uint32Array {
   return ids;
 }
 
+/**
+ * What the scalar-read workloads (W6) read, summed. A read whose result nobody uses may be
+ * removed by the optimiser altogether (V8 drops an unused `Set.has` or array read, which then
+ * "takes" 0.3 ns), so every W6 loop adds its results up and stores the sum here, for the
+ * library and the pure TypeScript alike.
+ */
+let sink = 0;
+
 /** Median and spread of `f`'s time (ns per call) over ≥ minRuns samples after warm-up. */
 function measure(units: number, f: () => void, minRuns = 10, budgetMs = 1500): Stats {
   // Warm up for 150 ms (at least twice), so that V8 has optimised the code measured.
@@ -222,40 +230,64 @@ async function main(): Promise<void> {
     const r = xorshift(0x2545f491);
     const probes = Uint32Array.from({ length: blocks }, () => r() % (2 * blocks));
     lib['w6-get-assigned'] = measure(blocks, () => {
-      for (let i = 0; i < blocks; i++) g1Full.getAssigned(i);
+      let n = 0;
+      for (let i = 0; i < blocks; i++) n += g1Full.getAssigned(i)?.[0] ?? 0;
+      sink += n;
     });
     lib['w6-contains'] = measure(blocks, () => {
-      for (let i = 0; i < blocks; i++) g1Full.contains(probes[i] as number);
+      let n = 0;
+      for (let i = 0; i < blocks; i++) if (g1Full.contains(probes[i] as number)) n++;
+      sink += n;
     });
     lib['w6-get-assigned-id'] = measure(blocks, () => {
-      for (let i = 0; i < blocks; i++) g1Full.getAssignedId(i);
+      let n = 0;
+      for (let i = 0; i < blocks; i++) n += g1Full.getAssignedId(i) ?? 0;
+      sink += n;
     });
     lib['w6-id-at-position'] = measure(blocks, () => {
-      for (let i = 0; i < blocks; i++) g1.getIdAtPosition(i);
+      let n = 0;
+      for (let i = 0; i < blocks; i++) n += g1.getIdAtPosition(i) ?? 0;
+      sink += n;
     });
     lib['w6-pending-at-position'] = measure(blocks, () => {
-      for (let i = 0; i < blocks; i++) g1.getPendingAtPosition(i);
+      let n = 0;
+      for (let i = 0; i < blocks; i++) n += g1.getPendingAtPosition(i) ?? 0;
+      sink += n;
     });
     lib['w6-counts'] = measure(blocks, () => {
-      for (let i = 0; i < blocks; i++) void (g1.assignedCount + g1.nextPosition);
+      let n = 0;
+      for (let i = 0; i < blocks; i++) n += g1.assignedCount + g1.nextPosition;
+      sink += n;
     });
     pure['w6-get-assigned-id'] = measure(blocks, () => {
-      for (let i = 0; i < blocks; i++) p1Full.getAssignedId(i);
+      let n = 0;
+      for (let i = 0; i < blocks; i++) n += p1Full.getAssignedId(i) ?? 0;
+      sink += n;
     });
     pure['w6-id-at-position'] = measure(blocks, () => {
-      for (let i = 0; i < blocks; i++) p1.getAssignedId(i - p1.offset);
+      let n = 0;
+      for (let i = 0; i < blocks; i++) n += p1.getAssignedId(i - p1.offset) ?? 0;
+      sink += n;
     });
     pure['w6-pending-at-position'] = measure(blocks, () => {
-      for (let i = 0; i < blocks; i++) p1.pendingAt(i);
+      let n = 0;
+      for (let i = 0; i < blocks; i++) n += p1.pendingAt(i) ?? 0;
+      sink += n;
     });
     pure['w6-counts'] = measure(blocks, () => {
-      for (let i = 0; i < blocks; i++) void (p1.assignedCount + p1.nextPosition);
+      let n = 0;
+      for (let i = 0; i < blocks; i++) n += p1.assignedCount + p1.nextPosition;
+      sink += n;
     });
     pure['w6-get-assigned'] = measure(blocks, () => {
-      for (let i = 0; i < blocks; i++) p1Full.getAssigned(i);
+      let n = 0;
+      for (let i = 0; i < blocks; i++) n += p1Full.getAssigned(i)?.[0] ?? 0;
+      sink += n;
     });
     pure['w6-contains'] = measure(blocks, () => {
-      for (let i = 0; i < blocks; i++) p1Full.contains(probes[i] as number);
+      let n = 0;
+      for (let i = 0; i < blocks; i++) if (p1Full.contains(probes[i] as number)) n++;
+      sink += n;
     });
     for (const o of [seq, g1, g2, g1Full]) o.free();
   }
@@ -300,10 +332,14 @@ async function main(): Promise<void> {
     pure['w7-find-matches'] = measure(QUERY_BLOCKS, () => void pureIndex.findMatches(query));
     // A dashboard's read of the index's size, between changes.
     lib['w6-index-size'] = measure(8_192, () => {
-      for (let i = 0; i < 8_192; i++) void index.size;
+      let n = 0;
+      for (let i = 0; i < 8_192; i++) n += index.size;
+      sink += n;
     });
     pure['w6-index-size'] = measure(8_192, () => {
-      for (let i = 0; i < 8_192; i++) void pureIndex.size;
+      let n = 0;
+      for (let i = 0; i < 8_192; i++) n += pureIndex.size;
+      sink += n;
     });
     index.free();
   }
@@ -333,10 +369,14 @@ async function main(): Promise<void> {
     });
     // A dashboard's read of the pool's counts, between changes.
     lib['w6-pool-counts'] = measure(blocks, () => {
-      for (let i = 0; i < blocks; i++) void (pool.freeCount + pool.inactiveCount);
+      let n = 0;
+      for (let i = 0; i < blocks; i++) n += pool.freeCount + pool.inactiveCount;
+      sink += n;
     });
     pure['w6-pool-counts'] = measure(blocks, () => {
-      for (let i = 0; i < blocks; i++) void (ppool.free.length + ppool.inactive);
+      let n = 0;
+      for (let i = 0; i < blocks; i++) n += ppool.free.length + ppool.inactive;
+      sink += n;
     });
     pool.free();
     libSeqs.forEach((q) => q.free());
@@ -368,6 +408,7 @@ async function main(): Promise<void> {
     );
   }
 
+  console.error(`(W6 checksum ${sink})`);
   report(native, lib, pure);
 }
 
