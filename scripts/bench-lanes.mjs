@@ -74,7 +74,10 @@ const tokens = randomTokens(n);
 const speed = {};
 for (const bs of [8, 16, 32, 48, 60, 64]) {
   const row = {};
-  for (const [name, m] of [['scalar', scalar], ['simd', simd]]) {
+  for (const [name, m] of [
+    ['scalar', scalar],
+    ['simd', simd],
+  ]) {
     m.fill(tokens);
     for (let i = 0; i < 20; i++) m.timeOnly(n, bs);
     const rounds = [];

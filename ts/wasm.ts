@@ -204,13 +204,8 @@ export function ret64(i: number): bigint {
   return (BigInt(ret(i + 1)) << 32n) | BigInt(ret(i));
 }
 
-/** A copy of the 16 return words, as one typed array. */
-export function retWordsCopy(): Uint32Array {
-  views();
-  return u32.slice(retBase, retBase + 16);
-}
-
-function retWords(): number[] {
+/** A copy of the 16 return words. */
+export function retWords(): number[] {
   views();
   return Array.from(u32.subarray(retBase, retBase + 16));
 }
