@@ -30,7 +30,9 @@ interface Parts {
  * An immutable value (not WASM-backed: nothing to free). Mirrors Rust's `SequenceHash`.
  */
 export class SequenceHash {
-  // The raw value as four 32-bit words, least significant first.
+  // The raw value as four 32-bit words, least significant first, kept as signed 32-bit
+  // integers: V8 stores those inline (a word of 2^31 or more would be a heap number of its own,
+  // up to four allocations per hash); read them back with `>>> 0`.
   readonly #w0: number;
   readonly #w1: number;
   readonly #w2: number;
@@ -41,10 +43,10 @@ export class SequenceHash {
   readonly cannotBeCloned = kvbmObjectsCannotBeCloned_sendTheirDataInstead;
 
   private constructor(w0: number, w1: number, w2: number, w3: number) {
-    this.#w0 = w0;
-    this.#w1 = w1;
-    this.#w2 = w2;
-    this.#w3 = w3;
+    this.#w0 = w0 | 0;
+    this.#w1 = w1 | 0;
+    this.#w2 = w2 | 0;
+    this.#w3 = w3 | 0;
   }
 
   /** @internal Wraps words the module produced (already valid). */
@@ -122,12 +124,13 @@ export class SequenceHash {
 
   /** @internal The four words, least significant first. */
   words(): [number, number, number, number] {
-    return [this.#w0, this.#w1, this.#w2, this.#w3];
+    return [this.#w0 >>> 0, this.#w1 >>> 0, this.#w2 >>> 0, this.#w3 >>> 0];
   }
 
   /** The raw 128-bit value. */
   toBigInt(): bigint {
-    return (BigInt(this.#w3) << 96n) | (BigInt(this.#w2) << 64n) | (BigInt(this.#w1) << 32n) | BigInt(this.#w0);
+    const [w0, w1, w2, w3] = this.words();
+    return (BigInt(w3) << 96n) | (BigInt(w2) << 64n) | (BigInt(w1) << 32n) | BigInt(w0);
   }
 
   /** The 16-byte big-endian form. */

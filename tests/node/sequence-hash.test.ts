@@ -47,6 +47,18 @@ describe('SequenceHash', () => {
     expect(SequenceHash.fromBytes(h.toBytes()).equals(h)).toBe(true);
   });
 
+  it('keeps words with the top bit set exact in every form', () => {
+    // Position 2^24 - 1 and all-ones hashes: every 32-bit word of the raw value is >= 2^31.
+    const h = SequenceHash.fromParts({ position: 2 ** 24 - 1, currentHash: 2n ** 64n - 1n, parentHash: 2n ** 64n - 1n });
+    const raw = h.toBigInt();
+    expect(raw >> 96n).toBeGreaterThanOrEqual(2n ** 31n);
+    expect(raw & 0xffff_ffffn).toBeGreaterThanOrEqual(2n ** 31n);
+    expect(SequenceHash.fromBigInt(raw).equals(h)).toBe(true);
+    expect(SequenceHash.fromBytes(h.toBytes()).toBigInt()).toBe(raw);
+    expect(h.currentHash).toBe(2n ** 64n - 1n);
+    expect(SequenceHash.parse(h.toString()).equals(h)).toBe(true);
+  });
+
   it('bytes are the raw value big-endian', () => {
     const bytes = built().toBytes();
     expect(bytes).toHaveLength(16);
