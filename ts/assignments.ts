@@ -61,6 +61,17 @@ export class ExternalBlockAssignments extends WasmObject {
   #setAt = 0;
   #setLen = 0;
   #hasMax = false;
+  // A typed-array view of each collection, made on first use after each layout read (which
+  // drops them all). Growth of linear memory detaches a view (its length becomes 0), so a view
+  // whose length is not its collection's is made again. Reading a view of the record's own
+  // words is about three times faster than indexing the view of the whole memory.
+  #assignedIdsView = NO_WORDS;
+  #assignedHashesView = NO_WORDS;
+  #stagedIdsView = NO_WORDS;
+  #stagedHashesView = NO_WORDS;
+  #frontView = NO_WORDS;
+  #backView = NO_WORDS;
+  #slotsView = NO_WORDS;
 
   /** @param offset the position of the first assigned block, `0 ..= 2^24` (default 0) */
   constructor(offset = 0) {
@@ -100,7 +111,56 @@ export class ExternalBlockAssignments extends WasmObject {
     this.#setAt = setAt >>> 2;
     this.#setLen = setLen;
     this.#hasMax = hasMax === 1;
+    this.#assignedIdsView = this.#assignedHashesView = NO_WORDS;
+    this.#stagedIdsView = this.#stagedHashesView = NO_WORDS;
+    this.#frontView = this.#backView = this.#slotsView = NO_WORDS;
     this.#layoutValid = true;
+  }
+
+  // The views (see above); each reads the layout first where it is stale.
+
+  #assignedIdWords(): Uint32Array {
+    if (!this.#layoutValid) this.#layout();
+    const v = this.#assignedIdsView;
+    return v.length === this.#assignedLen ? v : (this.#assignedIdsView = wordsAt(this.#assignedIds, this.#assignedLen));
+  }
+
+  #assignedHashWords(): Uint32Array {
+    if (!this.#layoutValid) this.#layout();
+    const v = this.#assignedHashesView;
+    const n = 4 * this.#assignedLen;
+    return v.length === n ? v : (this.#assignedHashesView = wordsAt(this.#assignedHashes, n));
+  }
+
+  #stagedIdWords(): Uint32Array {
+    if (!this.#layoutValid) this.#layout();
+    const v = this.#stagedIdsView;
+    return v.length === this.#stagedLen ? v : (this.#stagedIdsView = wordsAt(this.#stagedIds, this.#stagedLen));
+  }
+
+  #stagedHashWords(): Uint32Array {
+    if (!this.#layoutValid) this.#layout();
+    const v = this.#stagedHashesView;
+    const n = 4 * this.#stagedLen;
+    return v.length === n ? v : (this.#stagedHashesView = wordsAt(this.#stagedHashes, n));
+  }
+
+  #frontWords(): Uint32Array {
+    if (!this.#layoutValid) this.#layout();
+    const v = this.#frontView;
+    return v.length === this.#frontLen ? v : (this.#frontView = wordsAt(this.#frontAt, this.#frontLen));
+  }
+
+  #backWords(): Uint32Array {
+    if (!this.#layoutValid) this.#layout();
+    const v = this.#backView;
+    return v.length === this.#backLen ? v : (this.#backView = wordsAt(this.#backAt, this.#backLen));
+  }
+
+  #slotWords(): Uint32Array {
+    if (!this.#layoutValid) this.#layout();
+    const v = this.#slotsView;
+    return v.length === this.#setLen ? v : (this.#slotsView = wordsAt(this.#setAt, this.#setLen));
   }
 
   /** @internal Marks the layout stale: before every call that may change the record, free and restore. */
@@ -143,17 +203,15 @@ export class ExternalBlockAssignments extends WasmObject {
    * (`crate/src/id_set.rs`: linear probing from the MurmurHash3 finaliser of the id).
    */
   contains(id: number): boolean {
-    if (!this.#layoutValid) this.#layout();
+    const slots = this.#slotWords();
     const key = typeof id === 'number' && id >>> 0 === id ? id : integer(id, 'id');
     if (key === 0xffff_ffff) return this.#hasMax;
-    const len = this.#setLen;
-    const base = this.#setAt;
+    const len = slots.length;
     const mask = len - 1;
-    const m = memoryWords();
     let at = mix(key) & mask;
     // The table is never full (at most three quarters): an empty slot ends every probe.
     for (let probes = 0; probes < len; probes++) {
-      const slot = m[base + at];
+      const slot = slots[at];
       if (slot === key) return true;
       if (slot === 0xffff_ffff) return false;
       at = (at + 1) & mask;
@@ -168,53 +226,48 @@ export class ExternalBlockAssignments extends WasmObject {
 
   /** Assigned pair `i`, or `undefined`. */
   getAssigned(i: number): BlockAssignment | undefined {
-    if (!this.#layoutValid) this.#layout();
-    const at = this.#at(i, 'index');
-    return at < this.#assignedLen ? pairAt(this.#assignedIds, this.#assignedHashes, at) : undefined;
+    const ids = this.#assignedIdWords();
+    return pairAt(ids, this.#assignedHashWords(), this.#at(i, 'index'));
   }
 
   /** The id of assigned pair `i`, or `undefined` (no allocation). */
   getAssignedId(i: number): number | undefined {
-    if (!this.#layoutValid) this.#layout();
-    const at = this.#at(i, 'index');
-    return at < this.#assignedLen ? memoryWords()[this.#assignedIds + at] : undefined;
+    const ids = this.#assignedIdWords();
+    return ids[this.#at(i, 'index')];
   }
 
   /** Staged pair `i`, or `undefined`. */
   getStaged(i: number): BlockAssignment | undefined {
-    if (!this.#layoutValid) this.#layout();
-    const at = this.#at(i, 'index');
-    return at < this.#stagedLen ? pairAt(this.#stagedIds, this.#stagedHashes, at) : undefined;
+    const ids = this.#stagedIdWords();
+    return pairAt(ids, this.#stagedHashWords(), this.#at(i, 'index'));
   }
 
   /** The id of staged pair `i`, or `undefined` (no allocation). */
   getStagedId(i: number): number | undefined {
-    if (!this.#layoutValid) this.#layout();
-    const at = this.#at(i, 'index');
-    return at < this.#stagedLen ? memoryWords()[this.#stagedIds + at] : undefined;
+    const ids = this.#stagedIdWords();
+    return ids[this.#at(i, 'index')];
   }
 
   /** The assigned pair at absolute position `position`, or `undefined`. */
   getAtPosition(position: number): BlockAssignment | undefined {
-    if (!this.#layoutValid) this.#layout();
+    const ids = this.#assignedIdWords();
     const at = this.#at(position, 'position') - this.#offset;
-    return at >= 0 && at < this.#assignedLen ? pairAt(this.#assignedIds, this.#assignedHashes, at) : undefined;
+    return at >= 0 ? pairAt(ids, this.#assignedHashWords(), at) : undefined;
   }
 
   /** The id assigned at absolute position `position`, or `undefined` (no allocation). */
   getIdAtPosition(position: number): number | undefined {
-    if (!this.#layoutValid) this.#layout();
+    const ids = this.#assignedIdWords();
     const at = this.#at(position, 'position') - this.#offset;
-    return at >= 0 && at < this.#assignedLen ? memoryWords()[this.#assignedIds + at] : undefined;
+    return at >= 0 ? ids[at] : undefined;
   }
 
   /** The unassigned id that will land at absolute position `position`, or `undefined`. */
   getPendingAtPosition(position: number): number | undefined {
-    if (!this.#layoutValid) this.#layout();
+    const front = this.#frontWords();
     const at = this.#at(position, 'position') - (this.#offset + this.#assignedLen + this.#stagedLen);
     if (at < 0) return undefined;
-    if (at < this.#frontLen) return memoryWords()[this.#frontAt + at];
-    return at - this.#frontLen < this.#backLen ? memoryWords()[this.#backAt + at - this.#frontLen] : undefined;
+    return at < front.length ? front[at] : this.#backWords()[at - front.length];
   }
 
   /** `offset .. offset + assignedCount`. */
@@ -407,12 +460,21 @@ function mix(id: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** The pair at index `at` of the ids at word `ids` and the hashes at word `hashes`, read in place. */
-function pairAt(ids: number, hashes: number, at: number): BlockAssignment {
-  const m = memoryWords();
-  const h = hashes + 4 * at;
-  return [m[ids + at] as number, SequenceHash.fromWords(m[h] as number, m[h + 1] as number, m[h + 2] as number, m[h + 3] as number)];
+/** The pair at index `at` of `ids` and `hashes` (four words each), or `undefined` past the end. */
+function pairAt(ids: Uint32Array, hashes: Uint32Array, at: number): BlockAssignment | undefined {
+  const id = ids[at];
+  if (id === undefined) return undefined;
+  const h = 4 * at;
+  return [id, SequenceHash.fromWords(hashes[h] as number, hashes[h + 1] as number, hashes[h + 2] as number, hashes[h + 3] as number)];
 }
+
+/** A view of the `len` words at word `at` of linear memory. */
+function wordsAt(at: number, len: number): Uint32Array {
+  return memoryWords().subarray(at, at + len);
+}
+
+/** The view of a collection with nothing to read. */
+const NO_WORDS: Uint32Array = new Uint32Array(0);
 
 /** Pairs from the output buffer: 5 words each (id, then the hash's words). */
 function pairsFromOutput(): BlockAssignment[] {

@@ -1,6 +1,6 @@
 // SPEC §3: one tier's record, through the public API.
 import { describe, expect, it } from 'vitest';
-import { BlockSequence, BlockSequenceError, ExternalBlockAssignments, SequenceHash } from 'kvbm-sequence';
+import { BlockSequence, BlockSequenceError, ExternalBlockAssignments, SequenceHash, memoryStats } from 'kvbm-sequence';
 
 /** A sequence of `blocks` complete blocks of 4 tokens, plus `extra` tokens. */
 const sequence = (blocks: number, extra = 0) =>
@@ -254,5 +254,30 @@ describe('ExternalBlockAssignments', () => {
     expect(a.getAtPosition(99_999)?.[0]).toBe(0);
     expect(a.contains(50_000)).toBe(true);
     expect(a.assigned()).toHaveLength(100_000);
+  });
+
+  it('answers in-place queries right after WebAssembly memory has grown under them', () => {
+    using seq = sequence(8);
+    using a = new ExternalBlockAssignments(2);
+    a.extendBlockIds([10, 11, 12, 13, 14, 15, 16]);
+    a.assignPending(seq.slice(0, 4));
+    a.stagePending(seq.slice(0, 5));
+    const read = () => ({
+      id: a.getAssignedId(1),
+      pair: a.getAssigned(0)?.[0],
+      staged: a.getStagedId(0),
+      at: a.getIdAtPosition(3),
+      pending: a.getPendingAtPosition(6),
+      present: a.contains(15),
+      absent: a.contains(99),
+    });
+    const before = read();
+    expect(before).toEqual({ id: 11, pair: 10, staged: 12, at: 11, pending: 14, present: true, absent: false });
+    // Another object's allocation grows linear memory, which detaches every view of it.
+    const memory = memoryStats().memoryBytes;
+    using big = new BlockSequence(new Uint32Array(16 * 2 ** 20), 16);
+    expect(memoryStats().memoryBytes).toBeGreaterThan(memory);
+    expect(read()).toEqual(before);
+    expect(big.totalTokens).toBe(16 * 2 ** 20);
   });
 });
