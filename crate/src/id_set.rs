@@ -105,10 +105,8 @@ impl IdSet {
             self.len += usize::from(new);
             return new;
         }
-        if self.try_reserve(1).is_err() {
-            // Callers reserve first (the store's batches do); a single id without room is as
-            // fatal as any allocation failure of the standard collections.
-            std::alloc::handle_alloc_error(std::alloc::Layout::new::<u32>());
+        if self.len >= self.slots.len() / 4 * 3 {
+            self.grow_for_one();
         }
         match self.find(id) {
             Ok(_) => false,
@@ -117,6 +115,17 @@ impl IdSet {
                 self.len += 1;
                 true
             }
+        }
+    }
+
+    /// Room for one more id. Callers reserve first (the store's batches do); a single id
+    /// without room is as fatal as any allocation failure of the standard collections. Out of
+    /// line and without a result, so that `insert` itself needs no stack frame.
+    #[cold]
+    #[inline(never)]
+    fn grow_for_one(&mut self) {
+        if self.grow(self.len.saturating_add(1)).is_err() {
+            std::alloc::handle_alloc_error(std::alloc::Layout::new::<u32>());
         }
     }
 
