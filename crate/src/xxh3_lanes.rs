@@ -57,7 +57,11 @@ fn len_17_to_128(input: &[u8], seed: u64) -> u64 {
             }
         }
     }
-    avalanche((len as u64).wrapping_mul(PRIME64_1).wrapping_add(sum.lane_sum()))
+    avalanche(
+        (len as u64)
+            .wrapping_mul(PRIME64_1)
+            .wrapping_add(sum.lane_sum()),
+    )
 }
 
 /// `XXH3_len_129to240_64b`: eight mixes, an avalanche, then one mix per further 16 bytes and
@@ -69,7 +73,11 @@ fn len_129_to_240(input: &[u8], seed: u64) -> u64 {
         let i = 32 * k;
         sum = sum.add(mix_pair(input, [i, i + 16], [i, i + 16], seed));
     }
-    let first = avalanche((len as u64).wrapping_mul(PRIME64_1).wrapping_add(sum.lane_sum()));
+    let first = avalanche(
+        (len as u64)
+            .wrapping_mul(PRIME64_1)
+            .wrapping_add(sum.lane_sum()),
+    );
     // Rounds 8..len/16, then the last 16 bytes: 1 to 8 mixes, paired; an odd one is mixed twice
     // in one pair and counted once.
     let rounds = len / 16;
@@ -174,7 +182,10 @@ mod simd {
         }
         #[inline(always)]
         pub(super) fn lanes(self) -> [u64; 2] {
-            [u64x2_extract_lane::<0>(self.0), u64x2_extract_lane::<1>(self.0)]
+            [
+                u64x2_extract_lane::<0>(self.0),
+                u64x2_extract_lane::<1>(self.0),
+            ]
         }
         #[inline(always)]
         pub(super) fn lane_sum(self) -> u64 {
@@ -256,7 +267,11 @@ mod tests {
         // length pin every secret byte the lanes read.
         for len in MIN_LEN..=MAX_LEN {
             let zero = vec![0u8; len];
-            assert_eq!(xxh3_64(&zero, 0), Some(xxh3_64_with_seed(&zero, 0)), "len {len}");
+            assert_eq!(
+                xxh3_64(&zero, 0),
+                Some(xxh3_64_with_seed(&zero, 0)),
+                "len {len}"
+            );
         }
     }
 
