@@ -117,7 +117,9 @@ export class ExternalBlockAssignments extends WasmObject {
     this.#layoutValid = true;
   }
 
-  // The views (see above); each reads the layout first where it is stale.
+  // The views (see above); each reads the layout first where it is stale. One accessor per
+  // collection, on purpose: a single one indexing arrays of views and spans made these reads
+  // 1.5-1.8x slower (getAssignedId 2.0 -> 3.5 ns, tried and measured).
 
   #assignedIdWords(): Uint32Array {
     if (!this.#layoutValid) this.#layout();
