@@ -30,6 +30,9 @@ const ASSIGNED = 0;
 const STAGED = 1;
 const UNASSIGNED = 2;
 
+/** A collection length no layout has: what a record's lengths hold while its layout is stale. */
+const STALE = -1;
+
 /** Positions beyond this hold nothing (all positions fit in u32). */
 const U32_MAX = 0xffff_ffff;
 
@@ -48,18 +51,18 @@ export class ExternalBlockAssignments extends WasmObject {
   // `#layoutValid` before it calls the module, and free() does too, so a query never reads an
   // address the record no longer uses (a freed record then throws, as everywhere).
   #layoutValid = false;
-  #assignedLen = 0;
+  #assignedLen = STALE;
   #assignedIds = 0;
   #assignedHashes = 0;
-  #stagedLen = 0;
+  #stagedLen = STALE;
   #stagedIds = 0;
   #stagedHashes = 0;
   #frontAt = 0;
-  #frontLen = 0;
+  #frontLen = STALE;
   #backAt = 0;
-  #backLen = 0;
+  #backLen = STALE;
   #setAt = 0;
-  #setLen = 0;
+  #setLen = STALE;
   #hasMax = false;
   // A typed-array view of each collection, made on first use after each layout read (which
   // drops them all). Growth of linear memory detaches a view (its length becomes 0), so a view
@@ -117,57 +120,64 @@ export class ExternalBlockAssignments extends WasmObject {
     this.#layoutValid = true;
   }
 
-  // The views (see above); each reads the layout first where it is stale. One accessor per
+  // The views (see above), each read again where stale or detached. One accessor per
   // collection, on purpose: a single one indexing arrays of views and spans made these reads
   // 1.5-1.8x slower (getAssignedId 2.0 -> 3.5 ns, tried and measured).
 
   #assignedIdWords(): Uint32Array {
-    if (!this.#layoutValid) this.#layout();
     const v = this.#assignedIdsView;
-    return v.length === this.#assignedLen ? v : (this.#assignedIdsView = wordsAt(this.#assignedIds, this.#assignedLen));
+    if (v.length === this.#assignedLen) return v;
+    if (!this.#layoutValid) this.#layout();
+    return (this.#assignedIdsView = wordsAt(this.#assignedIds, this.#assignedLen));
   }
 
   #assignedHashWords(): Uint32Array {
-    if (!this.#layoutValid) this.#layout();
     const v = this.#assignedHashesView;
-    const n = 4 * this.#assignedLen;
-    return v.length === n ? v : (this.#assignedHashesView = wordsAt(this.#assignedHashes, n));
+    if (v.length === 4 * this.#assignedLen) return v;
+    if (!this.#layoutValid) this.#layout();
+    return (this.#assignedHashesView = wordsAt(this.#assignedHashes, 4 * this.#assignedLen));
   }
 
   #stagedIdWords(): Uint32Array {
-    if (!this.#layoutValid) this.#layout();
     const v = this.#stagedIdsView;
-    return v.length === this.#stagedLen ? v : (this.#stagedIdsView = wordsAt(this.#stagedIds, this.#stagedLen));
+    if (v.length === this.#stagedLen) return v;
+    if (!this.#layoutValid) this.#layout();
+    return (this.#stagedIdsView = wordsAt(this.#stagedIds, this.#stagedLen));
   }
 
   #stagedHashWords(): Uint32Array {
-    if (!this.#layoutValid) this.#layout();
     const v = this.#stagedHashesView;
-    const n = 4 * this.#stagedLen;
-    return v.length === n ? v : (this.#stagedHashesView = wordsAt(this.#stagedHashes, n));
+    if (v.length === 4 * this.#stagedLen) return v;
+    if (!this.#layoutValid) this.#layout();
+    return (this.#stagedHashesView = wordsAt(this.#stagedHashes, 4 * this.#stagedLen));
   }
 
   #frontWords(): Uint32Array {
-    if (!this.#layoutValid) this.#layout();
     const v = this.#frontView;
-    return v.length === this.#frontLen ? v : (this.#frontView = wordsAt(this.#frontAt, this.#frontLen));
+    if (v.length === this.#frontLen) return v;
+    if (!this.#layoutValid) this.#layout();
+    return (this.#frontView = wordsAt(this.#frontAt, this.#frontLen));
   }
 
   #backWords(): Uint32Array {
-    if (!this.#layoutValid) this.#layout();
     const v = this.#backView;
-    return v.length === this.#backLen ? v : (this.#backView = wordsAt(this.#backAt, this.#backLen));
+    if (v.length === this.#backLen) return v;
+    if (!this.#layoutValid) this.#layout();
+    return (this.#backView = wordsAt(this.#backAt, this.#backLen));
   }
 
   #slotWords(): Uint32Array {
-    if (!this.#layoutValid) this.#layout();
     const v = this.#slotsView;
-    return v.length === this.#setLen ? v : (this.#slotsView = wordsAt(this.#setAt, this.#setLen));
+    if (v.length === this.#setLen) return v;
+    if (!this.#layoutValid) this.#layout();
+    return (this.#slotsView = wordsAt(this.#setAt, this.#setLen));
   }
 
   /** @internal Marks the layout stale: before every call that may change the record, free and restore. */
   protected override changed(): void {
     this.#layoutValid = false;
+    // No view's length matches a stale length: the view accessors need no separate check.
+    this.#assignedLen = this.#stagedLen = this.#frontLen = this.#backLen = this.#setLen = STALE;
   }
 
   /** Position of `assigned[0]`. */

@@ -280,4 +280,31 @@ describe('ExternalBlockAssignments', () => {
     expect(read()).toEqual(before);
     expect(big.totalTokens).toBe(16 * 2 ** 20);
   });
+
+  it('every in-place query sees the change made just before it, with no other read between', () => {
+    using seq = sequence(4);
+    // Each query is asked once on the empty record (so that it has read the record), then right
+    // after changes, then right after clear().
+    const queries: [string, (a: ExternalBlockAssignments) => unknown, unknown][] = [
+      ['getAssignedId', (a) => a.getAssignedId(1), 11],
+      ['getAssigned', (a) => a.getAssigned(1)?.[0], 11],
+      ['getStagedId', (a) => a.getStagedId(0), 12],
+      ['getStaged', (a) => a.getStaged(0)?.[0], 12],
+      ['getIdAtPosition', (a) => a.getIdAtPosition(0), 10],
+      ['getAtPosition', (a) => a.getAtPosition(0)?.[0], 10],
+      ['getPendingAtPosition', (a) => a.getPendingAtPosition(3), 13],
+      ['contains', (a) => a.contains(13), true],
+    ];
+    for (const [name, query, expected] of queries) {
+      using a = new ExternalBlockAssignments();
+      const empty = name === 'contains' ? false : undefined;
+      expect(query(a), `${name} on the empty record`).toBe(empty);
+      a.extendBlockIds([10, 11, 12, 13]);
+      a.assignPending(seq.slice(0, 2));
+      a.stagePending(seq.slice(0, 3));
+      expect(query(a), `${name} after the changes`).toBe(expected);
+      a.clear();
+      expect(query(a), `${name} after clear()`).toBe(empty);
+    }
+  });
 });
