@@ -14,6 +14,9 @@ import { count, inputList, instance, u32, u64 } from './validate.js';
 import { check, exports, inputView, outputU32, ret } from './wasm.js';
 import { jsonReady } from './json.js';
 
+/** A count no pool has: what the cached counts hold until the first read after a change. */
+const STALE = -1;
+
 /** The state of a pool's block id. */
 export type BlockState = 'free' | 'active' | 'inactive';
 
@@ -107,9 +110,21 @@ export class TierPool extends WasmObject {
   /** The words of `kv_pool_info`, kept until the object may change. */
   readonly #info = new InfoCache(() => check(exports().kv_pool_info(this.index, this.generation)));
 
+  // The counts a dashboard polls, copied out of the info words as plain fields: a hot read is
+  // one field load and a sign test (STALE until the first read after a change).
+  #free = STALE;
+  #inactive = STALE;
+
   /** @internal */
   protected override changed(): void {
     this.#info.clear();
+    this.#free = STALE;
+    this.#inactive = STALE;
+  }
+
+  #loadCounts(): void {
+    this.#free = this.info(1);
+    this.#inactive = this.info(3);
   }
 
   private info(word: number): number {
@@ -122,7 +137,8 @@ export class TierPool extends WasmObject {
   }
   /** Free ids. */
   get freeCount(): number {
-    return this.info(1);
+    if (this.#free === STALE) this.#loadCounts();
+    return this.#free;
   }
   /** Active ids. */
   get activeCount(): number {
@@ -130,7 +146,8 @@ export class TierPool extends WasmObject {
   }
   /** Inactive ids (registered, evictable). */
   get inactiveCount(): number {
-    return this.info(3);
+    if (this.#inactive === STALE) this.#loadCounts();
+    return this.#inactive;
   }
   /** Tokens per block. */
   get blockSize(): number {

@@ -70,9 +70,11 @@ describe('TierPool refuses wrong arguments and changes nothing', () => {
     }
     expect(() => p.match([{} as never])).toThrow(TypeError);
     expect(() => p.idOf(5 as never)).toThrow(TypeError);
+    expect([p.freeCount, p.inactiveCount]).toEqual([2, 0]); // cached, then dropped by free()
     p.free();
     expect(() => p.allocate(1)).toThrow(TypeError);
     expect(() => p.freeCount).toThrow(TypeError);
+    expect(() => p.inactiveCount).toThrow(TypeError);
   });
 });
 

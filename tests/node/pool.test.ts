@@ -30,6 +30,25 @@ describe('TierPool', () => {
     expect(p.blocks().every((b) => b.state === 'free')).toBe(true);
   });
 
+  it('every count read sees the change made just before it, even when read a moment earlier', () => {
+    using p = pool(4);
+    using s = seqOf(2);
+    const counts = () => [p.freeCount, p.inactiveCount];
+    expect(counts()).toEqual([4, 0]);
+    const ids = p.allocate(3);
+    expect(p.inactiveCount).toBe(0);
+    expect(p.freeCount).toBe(1);
+    p.register(ids.subarray(0, 2), s);
+    p.release(ids);
+    expect(p.inactiveCount).toBe(2);
+    expect(p.freeCount).toBe(2);
+    p.release(p.match(s));
+    expect(counts()).toEqual([2, 2]);
+    p.allocate(4); // evicts both inactive blocks
+    expect(p.inactiveCount).toBe(0);
+    expect(p.freeCount).toBe(0);
+  });
+
   it('allocates active, unregistered ids from the free list', () => {
     using p = pool(4);
     expect([...p.allocate(3)]).toEqual([0, 1, 2]);
