@@ -118,21 +118,67 @@ impl SequenceHash {
     }
 }
 
-/// Base58 (Bitcoin alphabet) of the 8 big-endian bytes of `value`, a leading zero byte as `1`.
-fn base58(value: u64) -> String {
-    bs58::encode(value.to_be_bytes()).into_string()
+/// The Bitcoin Base58 alphabet.
+const BASE58_ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/// Appends Base58 (Bitcoin alphabet) of the 8 big-endian bytes of `value` to `out`: a `1` for
+/// each leading zero byte, then the rest as one big-endian number in base 58.
+///
+/// Written here rather than taken from the `bs58` crate, whose `into_string` links the
+/// formatting of its UTF-8 error into the module; the tests compare the two.
+fn push_base58(out: &mut String, value: u64) {
+    let zero_bytes = (value.leading_zeros() / 8) as usize;
+    out.extend(std::iter::repeat('1').take(zero_bytes));
+    // 58^11 > 2^64: at most 11 digits.
+    let mut digits = [0u8; 11];
+    let mut n = 0;
+    let mut rest = value;
+    while rest > 0 {
+        digits[n] = BASE58_ALPHABET[(rest % 58) as usize];
+        rest /= 58;
+        n += 1;
+    }
+    out.extend(digits[..n].iter().rev().map(|&d| char::from(d)));
+}
+
+/// Appends the decimal digits of `value` to `out`.
+fn push_decimal(out: &mut String, value: u64) {
+    let mut digits = [0u8; 20];
+    let mut n = 0;
+    let mut rest = value;
+    loop {
+        digits[n] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        n += 1;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend(digits[..n].iter().rev().map(|&d| char::from(d)));
+}
+
+impl SequenceHash {
+    /// Dynamo's text form: `position:b58(current)` for block 0, else
+    /// `position:b58(current):b58(parent fragment)`. The same as [`fmt::Display`], built
+    /// without the formatting machinery.
+    pub fn text(self) -> String {
+        let mut out = String::with_capacity(48);
+        let position = self.position();
+        push_decimal(&mut out, position);
+        out.push(':');
+        push_base58(&mut out, self.current_hash());
+        if position != 0 {
+            out.push(':');
+            push_base58(&mut out, self.parent_fragment());
+        }
+        out
+    }
 }
 
 impl fmt::Display for SequenceHash {
-    /// Dynamo's text form: `position:b58(current)` for block 0, else
-    /// `position:b58(current):b58(parent fragment)`.
+    /// [`SequenceHash::text`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let position = self.position();
-        write!(f, "{}:{}", position, base58(self.current_hash()))?;
-        if position != 0 {
-            write!(f, ":{}", base58(self.parent_fragment()))?;
-        }
-        Ok(())
+        f.write_str(&self.text())
     }
 }
 
@@ -182,6 +228,37 @@ mod tests {
     #[test]
     fn text_form_of_later_blocks_has_the_parent_fragment() {
         assert_eq!(spec_block(1).to_string(), "1:CUrLYDFnmBa:13A3sGnbCSf");
+    }
+
+    #[test]
+    fn base58_matches_the_bs58_crate() {
+        let mut values = vec![0, 1, 57, 58, 255, 256, u64::MAX, 1 << 56, (1 << 56) - 1];
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for shift in 0..64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(x >> shift);
+        }
+        for value in values {
+            let mut ours = String::new();
+            push_base58(&mut ours, value);
+            assert_eq!(
+                ours,
+                bs58::encode(value.to_be_bytes()).into_string(),
+                "{}",
+                value
+            );
+        }
+    }
+
+    #[test]
+    fn decimal_digits_of_edge_values() {
+        for value in [0, 9, 10, 16_777_215, u64::MAX] {
+            let mut ours = String::new();
+            push_decimal(&mut ours, value);
+            assert_eq!(ours, value.to_string());
+        }
     }
 
     #[test]

@@ -428,7 +428,7 @@ pub extern "C" fn kv_lineage_parts(w0: u32, w1: u32, w2: u32, w3: u32) -> i32 {
 #[no_mangle]
 pub extern "C" fn kv_lineage_to_string(w0: u32, w1: u32, w2: u32, w3: u32) -> i32 {
     run(|st| {
-        let text = hash_of(&[w0, w1, w2, w3])?.to_string();
+        let text = hash_of(&[w0, w1, w2, w3])?.text();
         st.reply.bytes(text.as_bytes())
     })
 }
