@@ -78,7 +78,11 @@ function install(dir: string): void {
   // Its own tsconfig, so that tools reading the nearest one (esbuild) do not take the repository's
   // (whose paths map kvbm-sequence to the sources).
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true } }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', '--no-package-lock', `./${tarball}`], {
+  // --prefer-offline, not --offline: `npm install` in the repository (from its lock) caches the
+  // dependency's tarball but not its registry metadata, which resolving the tarball's version
+  // range needs; on a fresh machine --offline fails there (ENOTCACHED). This way the metadata
+  // is fetched once from the registry and everything else comes from the cache.
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--no-package-lock', `./${tarball}`], {
     cwd: dir,
     stdio: 'pipe',
   });
