@@ -10,7 +10,7 @@
 
 use crate::errors::{BlockSequenceError, Result};
 use std::cmp::Ordering;
-use std::fmt;
+use std::fmt::{self, Write};
 
 /// Number of distinct block positions: positions are `0 ..= MAX_POSITION`.
 pub const POSITION_LIMIT: u64 = 1 << 24;
@@ -141,30 +141,15 @@ fn push_base58(out: &mut String, value: u64) {
     out.extend(digits[..n].iter().rev().map(|&d| char::from(d)));
 }
 
-/// Appends the decimal digits of `value` to `out`.
-fn push_decimal(out: &mut String, value: u64) {
-    let mut digits = [0u8; 20];
-    let mut n = 0;
-    let mut rest = value;
-    loop {
-        digits[n] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        n += 1;
-        if rest == 0 {
-            break;
-        }
-    }
-    out.extend(digits[..n].iter().rev().map(|&d| char::from(d)));
-}
-
 impl SequenceHash {
     /// Dynamo's text form: `position:b58(current)` for block 0, else
-    /// `position:b58(current):b58(parent fragment)`. The same as [`fmt::Display`], built
-    /// without the formatting machinery.
+    /// `position:b58(current):b58(parent fragment)`. The same as [`fmt::Display`]. The
+    /// position goes through std's integer formatting, which panic messages link anyway.
     pub fn text(self) -> String {
         let mut out = String::with_capacity(48);
         let position = self.position();
-        push_decimal(&mut out, position);
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{}", position);
         out.push(':');
         push_base58(&mut out, self.current_hash());
         if position != 0 {
@@ -249,15 +234,6 @@ mod tests {
                 "{}",
                 value
             );
-        }
-    }
-
-    #[test]
-    fn decimal_digits_of_edge_values() {
-        for value in [0, 9, 10, 16_777_215, u64::MAX] {
-            let mut ours = String::new();
-            push_decimal(&mut ours, value);
-            assert_eq!(ours, value.to_string());
         }
     }
 
