@@ -4,7 +4,7 @@
  */
 
 import { blocksOf, type BlocksLike, type Range } from './block-sequence.js';
-import { WasmObject } from './handle.js';
+import { STALE, WasmObject } from './handle.js';
 import { SequenceHash } from './sequence-hash.js';
 import { count, inputList, instance, integer, MAX_ITEMS } from './validate.js';
 import { check, exports, inputU32, memoryWords, outputU32, ret, ret4 } from './wasm.js';
@@ -29,9 +29,6 @@ const MAX_OFFSET = 2 ** 24;
 const ASSIGNED = 0;
 const STAGED = 1;
 const UNASSIGNED = 2;
-
-/** A collection length no layout has: what a record's lengths hold while its layout is stale. */
-const STALE = -1;
 
 /** Positions beyond this hold nothing (all positions fit in u32). */
 const U32_MAX = 0xffff_ffff;

@@ -42,6 +42,12 @@ export type DisposeSymbol = SymbolConstructor extends { readonly dispose: infer 
 export type Disposal = { [K in DisposeSymbol]: () => void };
 
 /**
+ * @internal What a cached count or length holds after `changed()` until it is read again: no
+ * object has a count or length of -1, so one compare tells a stale cache from a valid one.
+ */
+export const STALE = -1;
+
+/**
  * @internal An object's `*_info` words, kept until it may change (one per object: a cache in
  * the base class made reads megamorphic).
  */

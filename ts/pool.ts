@@ -6,16 +6,13 @@
  */
 
 import { BlockSequence } from './block-sequence.js';
-import { InfoCache, WasmObject } from './handle.js';
+import { InfoCache, STALE, WasmObject } from './handle.js';
 import type { KvEvent, WorkerIdLike } from './kv-index.js';
 import { SequenceHash } from './sequence-hash.js';
 import { restoreHandle, SnapshotKind, snapshotBytes, snapshotWords } from './snapshot.js';
 import { count, inputList, instance, u32, u64 } from './validate.js';
 import { check, exports, inputView, outputU32, ret } from './wasm.js';
 import { jsonReady } from './json.js';
-
-/** A count no pool has: what the cached counts hold until the first read after a change. */
-const STALE = -1;
 
 /** The state of a pool's block id. */
 export type BlockState = 'free' | 'active' | 'inactive';
