@@ -1,4 +1,4 @@
-// The SIMD128 lane XXH3 experiment (crate/src/xxh3_lanes.rs), on the raw exports of two builds
+// The SIMD128 lane XXH3 experiment (crate/kvbm-sequence/src/hashing/xxh3_lanes.rs), on the raw exports of two builds
 // of the same crate: the shipped scalar module and one compiled with `+simd128`.
 //   1. equality: block hashes of random blocks of every block size the lanes cover (5..=60
 //      tokens: 20..=240 bytes), both modules, compared word for word;

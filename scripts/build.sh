@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Builds everything: the crate for wasm32 (release: opt-level 3, LTO, panic=abort), wasm-opt -O3,
-# the inlined bytes, then the ESM/CJS/.d.ts bundles in dist/, and the size report with budgets.
+# Builds everything: the TypeScript contract from the Rust one (ts/runtime/protocol.generated.ts;
+# under CI it is only checked, so a stale committed file fails the build), the binding crate for
+# wasm32 (release: opt-level 3, LTO, panic=abort), wasm-opt -O3, the inlined bytes, then the
+# ESM/CJS/.d.ts bundles in dist/, and the size report with budgets.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-scripts/cargo.sh build --quiet --release --target wasm32-unknown-unknown -p kvbm-sequence --lib
+protocol_mode=--write
+[ -n "${CI:-}" ] && protocol_mode=--check
+scripts/cargo.sh run --quiet -p kvbm-sequence-wasm --bin kvbm-protocol -- "$protocol_mode" \
+  ts/runtime/protocol.generated.ts
+scripts/cargo.sh build --quiet --release --target wasm32-unknown-unknown -p kvbm-sequence-wasm --lib
 mkdir -p .tmp
-# __multi3 (abi/intrinsics.rs) is linked as an export: drop the export (it takes a raw result
+# __multi3 (crate/kvbm-sequence-wasm/src/intrinsics.rs) is linked as an export: drop the export (it takes a raw result
 # pointer, which no caller may choose), then inline more than -O3 alone would, so that the
 # hashing loops take it in. 100 is enough for that (60 hashes at 2/3 speed); 300 inlined the
 # same hashing into 8.5 KB more code.
-node_modules/.bin/wasm-opt target/wasm32-unknown-unknown/release/kvbm_sequence.wasm \
+node_modules/.bin/wasm-opt target/wasm32-unknown-unknown/release/kvbm_sequence_wasm.wasm \
   --remove-exports --pass-arg=remove-exports@__multi3 \
   -O3 --flexible-inline-max-function-size=100 \
   -o .tmp/kvbm_sequence.wasm

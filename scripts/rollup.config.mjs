@@ -22,21 +22,21 @@ const wasmFile = {
 export default [
   {
     input: {
-      browser: 'ts/browser.ts',
-      slim: 'ts/slim-url.ts',
-      workerd: 'ts/workerd.ts',
-      'edge-light': 'ts/edge-light.ts',
+      browser: 'ts/entries/browser.ts',
+      slim: 'ts/entries/slim-url.ts',
+      workerd: 'ts/entries/workerd.ts',
+      'edge-light': 'ts/entries/edge-light.ts',
     },
     output: { dir: 'dist', format: 'es', chunkFileNames: 'shared-[hash].js' },
     plugins: [wasmFile, ts()],
   },
   {
-    input: { index: 'ts/index.ts', browser: 'ts/browser.ts', slim: 'ts/slim.ts' },
+    input: { index: 'ts/entries/node.ts', browser: 'ts/entries/browser.ts', slim: 'ts/entries/slim.ts' },
     output: { dir: 'dist', format: 'cjs', exports: 'named', entryFileNames: '[name].cjs', chunkFileNames: 'shared-[hash].cjs' },
     plugins: [ts()],
   },
   {
-    input: 'ts/vllm.ts',
+    input: 'ts/entries/vllm.ts',
     external,
     output: [
       { file: 'dist/vllm.js', format: 'es' },
@@ -45,19 +45,19 @@ export default [
     plugins: [ts()],
   },
   {
-    input: 'ts/cli.ts',
+    input: 'ts/entries/cli.ts',
     external: [...external, /^node:/],
     output: { file: 'dist/cli.js', format: 'es', banner: '#!/usr/bin/env node' },
     plugins: [typescript({ tsconfig: 'tsconfig.cli.json', declaration: false, outDir: undefined })],
   },
   {
-    input: 'ts/slim.ts',
+    input: 'ts/entries/slim.ts',
     output: { file: 'dist/index.d.ts', format: 'es' },
     // Members marked @internal stay out of the published types.
     plugins: [dts({ tsconfig: 'tsconfig.json', compilerOptions: { stripInternal: true } })],
   },
   {
-    input: 'ts/vllm.ts',
+    input: 'ts/entries/vllm.ts',
     external,
     output: { file: 'dist/vllm.d.ts', format: 'es' },
     plugins: [dts({ tsconfig: 'tsconfig.json', compilerOptions: { stripInternal: true, paths: {} } })],

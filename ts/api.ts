@@ -3,8 +3,8 @@
  * @module
  */
 
-export { ExternalBlockAssignments, type BlockAssignment } from './assignments.js';
-export { BlockSequence, BlockSequenceSlice, type BlockInfo, type BlocksLike, type Range } from './block-sequence.js';
+export { ExternalBlockAssignments, type BlockAssignment } from './core/assignments.js';
+export { BlockSequence, BlockSequenceSlice, type BlockInfo, type BlocksLike, type Range } from './core/block-sequence.js';
 export {
   BlockSequenceError,
   type BlockSequenceErrorConstructor,
@@ -12,11 +12,11 @@ export {
   type BlockSequenceErrorFieldsByKind,
   type BlockSequenceErrorKind,
   type TokenExtensionReason,
-} from './errors.js';
-export { computeBlockHashes, computeSaltHash, computeSequenceHashes } from './hash.js';
-export { zipAssigned, zipAssignedPending, type Plan } from './plan.js';
-export { SequenceHash } from './sequence-hash.js';
-export { init, initSync, memoryStats, type InitInput, type MemoryStats } from './init.js';
+} from './runtime/errors.js';
+export { computeBlockHashes, computeSaltHash, computeSequenceHashes } from './core/hash.js';
+export { zipAssigned, zipAssignedPending, type Plan } from './core/plan.js';
+export { SequenceHash } from './core/sequence-hash.js';
+export { init, initSync, memoryStats, type InitInput, type MemoryStats } from './runtime/init.js';
 export {
   KvIndex,
   type ClearedEvent,
@@ -35,14 +35,22 @@ export {
   type WorkerIdLike,
   type WorkerRef,
   type WorkerScore,
-} from './kv-index.js';
-export { LoadTracker, seededRandom, selectWorker, type SelectOptions, type Selection, type WorkerCost, type WorkerLoad } from './select.js';
-export { fromRouterEvent } from './router-event.js';
-export type { RouterHashOptions, SaltOptions } from './hash.js';
-export { computeEngineHashes, type EngineHashOptions, type EngineHashes, type EngineProfile } from './profiles.js';
-export { TierPool, type BlockState, type EvictionPolicy, type PoolBlock, type TierPoolOptions } from './pool.js';
-export type { StageOptions } from './assignments.js';
-export { SimulatedWorker, type RequestFigures, type SimulatedWorkerOptions } from './worker.js';
+} from './router/kv-index.js';
+export {
+  LoadTracker,
+  seededRandom,
+  selectWorker,
+  type SelectOptions,
+  type Selection,
+  type WorkerCost,
+  type WorkerLoad,
+} from './router/select.js';
+export { fromRouterEvent } from './router/router-event.js';
+export type { RouterHashOptions, SaltOptions } from './core/hash.js';
+export { computeEngineHashes, type EngineHashOptions, type EngineHashes, type EngineProfile } from './router/profiles.js';
+export { TierPool, type BlockState, type EvictionPolicy, type PoolBlock, type TierPoolOptions } from './tiers/pool.js';
+export type { StageOptions } from './core/assignments.js';
+export { SimulatedWorker, type RequestFigures, type SimulatedWorkerOptions } from './sim/worker.js';
 export {
   TRACE_BLOCK_TOKENS,
   outputTokens,
@@ -55,5 +63,5 @@ export {
   type ReplayTotals,
   type TraceRequest,
   type WorkerLoad as ReplayWorkerLoad,
-} from './replay.js';
-export { HashArray, hashesFromHex, hashesFromStrings, hashesToHex, hashesToStrings, jsonReady, toJSONValue } from './json.js';
+} from './sim/replay.js';
+export { HashArray, hashesFromHex, hashesFromStrings, hashesToHex, hashesToStrings, jsonReady, toJSONValue } from './runtime/json.js';

@@ -93,7 +93,7 @@ describe('memory', () => {
       expect(raw.kv_asg_new(0)).toBe(0);
       const [index, generation] = [ret()[0] as number, ret()[1] as number];
       expect(raw.kv_asg_extend_ids(index, generation, 100_000)).toBe(0);
-      expect(raw.kv_asg_stage(index, generation, seq[0], seq[1], 0, 0xffffffff, 1)).toBe(0);
+      expect(raw.kv_asg_assign(index, generation, seq[0], seq[1], 0, 0xffffffff)).toBe(0);
       expect(ret()[1]).toBe(100_000);
     }, 100_000);
     console.log(`ExternalBlockAssignments: ${perBlock.toFixed(2)} bytes of WebAssembly memory per assigned block`);

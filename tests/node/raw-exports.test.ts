@@ -2,6 +2,7 @@
 // input contents), never trap: every call returns a status, and the module keeps working.
 import { describe, expect, it } from 'vitest';
 import { freshInstance, type RawExports } from '../support/raw-module';
+import { EXPORTS, Status } from '../../ts/runtime/protocol.generated';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -17,7 +18,7 @@ function rng(seed: number): () => number {
 function knownAnswer(raw: RawExports): bigint {
   const ptr = raw.kv_input(12);
   new Uint32Array(raw.memory.buffer, ptr, 12).set(Array.from({ length: 12 }, (_, i) => i + 1));
-  expect(raw.kv_compute_hashes(12, 4, 1337, 0, 1)).toBe(0);
+  expect(raw.kv_sequence_hashes(12, 4, 1337, 0)).toBe(0);
   const ret = new Uint32Array(raw.memory.buffer, raw.kv_ret_ptr(), 16);
   return new BigUint64Array(raw.memory.buffer, ret[14], 3)[2] as bigint;
 }
@@ -29,6 +30,35 @@ describe('raw exports', () => {
     expect(names.length).toBeGreaterThan(30);
     // No intrinsic (such as __multi3, which takes a raw result pointer) is callable.
     expect(names.filter((n) => !n.startsWith('kv_'))).toEqual([]);
+  });
+
+  it("exports exactly the contract's functions, each with the contract's number of parameters", () => {
+    const raw = freshInstance();
+    const built = Object.keys(raw)
+      .filter((k) => typeof raw[k] === 'function')
+      .map((name) => [name, (raw[name] as (...a: number[]) => number).length] as const)
+      .sort();
+    const contract = Object.entries(EXPORTS)
+      .map(([name, params]) => [name, params.length] as const)
+      .sort();
+    expect(built).toEqual(contract);
+  });
+
+  it('every selector refuses a value it does not name the same way: InvalidArgument, "unknown <selector> <value>"', () => {
+    const raw = freshInstance();
+    const message = (): string => {
+      const ret = new Uint32Array(raw.memory.buffer, raw.kv_ret_ptr(), 16);
+      return new TextDecoder().decode(new Uint8Array(raw.memory.buffer, ret[14], ret[15]));
+    };
+    const refusals: [() => number, string][] = [
+      [() => raw.kv_pool_new(4, 4, 0, 0, 2), 'unknown eviction policy 2: expected 0..1'],
+      [() => raw.kv_engine_hashes(4, 0, 4, 0, 0, 0, 0), 'unknown engine profile 4: expected 0..3'],
+      [() => raw.kv_router_hashes(0, 4, 0, 0, 2, 0), 'unknown flag 2: expected 0..1'],
+    ];
+    for (const [call, text] of refusals) {
+      expect(call()).toBe(Status.InvalidArgument);
+      expect(message()).toBe(text);
+    }
   });
 
   it('random calls never trap and the module keeps working', () => {
@@ -75,7 +105,13 @@ describe('raw exports', () => {
       counts.set(status, (counts.get(status) ?? 0) + 1);
       expect(status >= 0 && status <= 18, `${name}(${args}) → ${status}`).toBe(true);
       if (
-        (name === 'kv_seq_new' || name === 'kv_asg_new' || name === 'kv_index_new' || name === 'kv_pool_new' || name === 'kv_restore') &&
+        (name === 'kv_seq_new' ||
+          name === 'kv_asg_new' ||
+          name === 'kv_index_new' ||
+          name === 'kv_index_new_approximate' ||
+          name === 'kv_pool_new' ||
+          name === 'kv_pool_with_ids' ||
+          name === 'kv_restore') &&
         status === 0
       ) {
         const ret = new Uint32Array(raw.memory.buffer, raw.kv_ret_ptr(), 2);

@@ -3,12 +3,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 
-async function fallback(): Promise<typeof import('../../ts/utf8')> {
+async function fallback(): Promise<typeof import('../../ts/runtime/utf8')> {
   vi.resetModules();
   vi.stubGlobal('TextEncoder', undefined);
   vi.stubGlobal('TextDecoder', undefined);
   try {
-    return await import('../../ts/utf8');
+    return await import('../../ts/runtime/utf8');
   } finally {
     vi.unstubAllGlobals();
   }

@@ -1,0 +1,11 @@
+//! The router's side (SPEC §6): local block hashes ([`hashes`]), engine hash profiles
+//! ([`profiles`]), the radix index of the workers' caches ([`index`]) and the load model
+//! ([`load`]).
+//!
+//! Place: `crate/kvbm-sequence/src/router/` — events → index → the chosen worker in the data
+//! flow.
+
+pub mod hashes;
+pub mod index;
+pub mod load;
+pub mod profiles;

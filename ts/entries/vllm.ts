@@ -1,0 +1,7 @@
+/**
+ * Entry `kvbm-sequence/vllm`: the vLLM event decoder. It imports the main entry by name, so
+ * that both share one WebAssembly instance.
+ * @module
+ */
+
+export * from '../router/vllm.js';

@@ -1,0 +1,417 @@
+/**
+ * The router's index of the workers' KV caches (SPEC §6.3): engine events in, per-worker
+ * overlap with a prompt out.
+ * @module
+ */
+
+import { InfoCache, WasmObject } from '../runtime/handle.js';
+import { U32_MAX, u64 } from '../runtime/validate.js';
+import { DUMP_WORDS, EVENT_RESULTS, EventKind, Flag } from '../runtime/protocol.generated.js';
+import { restoreHandle, SnapshotKind, snapshotBytes, snapshotWords } from '../runtime/snapshot.js';
+import { check, exports, inputView, outputU32, ret } from '../runtime/wasm.js';
+import { jsonReady } from '../runtime/json.js';
+import type { HashLike, KvEvent, WorkerIdLike } from '../core/events.js';
+
+export type { ClearedEvent, HashLike, KvEvent, RemovedEvent, StoredBlock, StoredEvent, WorkerIdLike, WorkerRef } from '../core/events.js';
+
+/** What applying an event did. */
+export type EventResult = 'ok' | 'duplicate' | 'ParentBlockNotFound' | 'InvalidBlockSequence' | 'BlockNotFound';
+
+/** Number of events per {@link EventResult}. */
+export type EventCounts = Record<EventResult, number>;
+
+const RESULTS: readonly EventResult[] = EVENT_RESULTS;
+
+/** One worker's overlap with a query. */
+export interface WorkerScore {
+  /** The worker's id. */
+  readonly workerId: bigint;
+  /** Its data-parallel rank. */
+  readonly dpRank: number;
+  /** Leading query blocks it holds without a gap (≥ 1). */
+  readonly blocks: number;
+  /** Blocks it holds in the whole index (Dynamo's tree size). */
+  readonly treeSize: number;
+}
+
+/** The answer of {@link KvIndex.findMatches}. */
+export interface MatchResult {
+  /** Workers with a score ≥ 1: blocks descending, then workerId and dpRank ascending. */
+  readonly scores: WorkerScore[];
+  /** Per query depth reached (index 0 = the first block), how many workers hold the query up to it. */
+  readonly frequencies: number[];
+}
+
+/** A worker's number of blocks in the index. */
+export interface TreeSize {
+  /** The worker's id. */
+  readonly workerId: bigint;
+  /** Its data-parallel rank. */
+  readonly dpRank: number;
+  /** Blocks it holds. */
+  readonly blocks: number;
+}
+
+/** Options of {@link KvIndex}'s constructor. */
+export interface KvIndexOptions {
+  /** `'events'` (default): fed by engine events. `'approximate'`: fed by {@link KvIndex.record}. */
+  readonly mode?: 'events' | 'approximate';
+  /** Approximate mode: how long a recorded block counts as cached (in the caller's time unit). */
+  readonly ttlMs?: number;
+}
+
+/** Options of {@link KvIndex.findMatches}. */
+export interface FindMatchesOptions {
+  /** Stop as soon as one worker remains (its score is then a lower bound). Default false. */
+  readonly earlyExit?: boolean;
+  /** Approximate mode: the current time; expired blocks are dropped first. */
+  readonly now?: number;
+}
+
+/** A stored event as {@link KvIndex.dump} returns it (bigint hashes, one block). */
+export interface DumpedEvent {
+  /** Discriminant. */
+  readonly type: 'stored';
+  /** The worker. */
+  readonly workerId: bigint;
+  /** Its data-parallel rank. */
+  readonly dpRank: number;
+  /** The worker's hash of the parent block, or `null` at the root. */
+  readonly parentHash: bigint | null;
+  /** The one block. */
+  readonly blocks: [{ readonly blockHash: bigint; readonly tokensHash: bigint }];
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an Array';
+  return typeof value === 'object' ? 'an object' : String(value);
+}
+
+function dpRankOf(value: unknown, name: string): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number (u32), got ${describe(value)}`);
+  if (!Number.isInteger(value) || value < 0 || value > U32_MAX) {
+    throw new RangeError(`${name} must be an integer in 0..=${U32_MAX}, got ${value}`);
+  }
+  return value;
+}
+
+function hashList(value: unknown, name: string): ArrayLike<unknown> {
+  if (value instanceof BigUint64Array || Array.isArray(value)) return value;
+  throw new TypeError(`${name} must be an Array of u64 values or a BigUint64Array, got ${describe(value)}`);
+}
+
+function join(lo: number, hi: number): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/**
+ * Encodes events into the word stream `kv_index_apply` reads, validating everything first;
+ * returns the stream's length in words.
+ */
+function encodeEvents(events: readonly KvEvent[], name: string): number {
+  // Pass 1: validate and size.
+  let words = 0;
+  for (let i = 0; i < events.length; i++) {
+    const e: unknown = events[i];
+    const at = `${name}[${i}]`;
+    if (e === null || typeof e !== 'object') throw new TypeError(`${at} must be an event object, got ${describe(e)}`);
+    const ev = e as Record<string, unknown>;
+    u64(ev.workerId, `${at}.workerId`);
+    dpRankOf(ev.dpRank, `${at}.dpRank`);
+    words += 4;
+    if (ev.type === 'stored') {
+      if (ev.parentHash !== undefined && ev.parentHash !== null) u64(ev.parentHash, `${at}.parentHash`);
+      if (!Array.isArray(ev.blocks)) throw new TypeError(`${at}.blocks must be an Array of { blockHash, tokensHash }`);
+      ev.blocks.forEach((b: unknown, j: number) => {
+        if (b === null || typeof b !== 'object') throw new TypeError(`${at}.blocks[${j}] must be { blockHash, tokensHash }`);
+        const block = b as Record<string, unknown>;
+        u64(block.blockHash, `${at}.blocks[${j}].blockHash`);
+        u64(block.tokensHash, `${at}.blocks[${j}].tokensHash`);
+      });
+      words += 4 + 4 * ev.blocks.length;
+    } else if (ev.type === 'removed') {
+      const list = hashList(ev.blockHashes, `${at}.blockHashes`);
+      for (let j = 0; j < list.length; j++) u64(list[j], `${at}.blockHashes[${j}]`);
+      words += 1 + 2 * list.length;
+    } else if (ev.type !== 'cleared') {
+      throw new TypeError(`${at}.type must be 'stored', 'removed' or 'cleared', got ${describe(ev.type)}`);
+    }
+  }
+  if (words > 2 ** 28) throw new RangeError(`${name} is too large for one call (${words} words; at most 2^28)`);
+  // Pass 2: write straight into the module's input buffer.
+  const out = inputView(words);
+  let w = 0;
+  const put64 = (v: HashLike): void => {
+    const [lo, hi] = u64(v, 'hash');
+    out[w++] = lo;
+    out[w++] = hi;
+  };
+  for (const e of events) {
+    out[w++] = EventKind[e.type];
+    put64(e.workerId);
+    out[w++] = e.dpRank ?? 0;
+    if (e.type === 'stored') {
+      const parent = e.parentHash;
+      out[w++] = parent === undefined || parent === null ? 0 : 1;
+      put64(parent ?? 0);
+      out[w++] = e.blocks.length;
+      for (const b of e.blocks) {
+        put64(b.blockHash);
+        put64(b.tokensHash);
+      }
+    } else if (e.type === 'removed') {
+      out[w++] = e.blockHashes.length;
+      for (let j = 0; j < e.blockHashes.length; j++) put64(e.blockHashes[j] as HashLike);
+    }
+  }
+  return words;
+}
+
+/** Copies a list of u64 hashes into the input buffer as (low, high) words; returns the word count. */
+function inputHashes(value: unknown, name: string): number {
+  const list = hashList(value, name);
+  const out = inputView(list.length * 2);
+  if (list instanceof BigUint64Array) {
+    // Its bytes are already (low, high) word pairs on little-endian engines: copy them as they are.
+    out.set(new Uint32Array(list.buffer, list.byteOffset, list.length * 2));
+  } else {
+    for (let i = 0; i < list.length; i++) {
+      const [lo, hi] = u64(list[i], `${name}[${i}]`);
+      out[2 * i] = lo;
+      out[2 * i + 1] = hi;
+    }
+  }
+  return list.length * 2;
+}
+
+function timeOf(value: unknown, name: string): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`${name} must be a number (a time in the unit of ttlMs), got ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The router's radix-tree index of which worker holds which blocks, keyed by the router's
+ * local block hashes (Dynamo's `RadixTree`). Lives in WebAssembly memory: `free()` it (or
+ * `using`), or let the garbage collector do so.
+ */
+export class KvIndex extends WasmObject {
+  /** An empty index; `{ mode: 'approximate', ttlMs }` for engines that publish no events. */
+  constructor(options: KvIndexOptions = {}) {
+    super();
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+    const mode = options.mode ?? 'events';
+    if (mode !== 'events' && mode !== 'approximate') {
+      throw new TypeError(`options.mode must be 'events' or 'approximate', got ${describe(mode)}`);
+    }
+    let ttl = 0;
+    if (mode === 'approximate') {
+      ttl = options.ttlMs ?? 120_000;
+      if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) {
+        throw new RangeError(`options.ttlMs must be a finite number >= 0, got ${describe(options.ttlMs)}`);
+      }
+    } else if (options.ttlMs !== undefined) {
+      throw new TypeError("options.ttlMs applies only to mode 'approximate'");
+    }
+    check(mode === 'approximate' ? exports().kv_index_new_approximate(ttl) : exports().kv_index_new());
+    this.adoptHandle(ret(0), ret(1));
+  }
+  /** @internal */
+  protected override summary(): Record<string, unknown> {
+    return { mode: this.mode, size: this.size, nodes: this.nodeCount };
+  }
+
+  /** Applies one event; see {@link EventResult}. Malformed input throws and changes nothing. */
+  applyEvent(event: KvEvent): EventResult {
+    const results = this.#apply([event], 'event');
+    return RESULTS[results[0] as number] as EventResult;
+  }
+
+  /**
+   * Applies events in order with one call into WebAssembly; returns how many had each result.
+   * Malformed input anywhere in the batch throws before any event applies.
+   */
+  applyEvents(events: readonly KvEvent[]): EventCounts {
+    if (!Array.isArray(events)) throw new TypeError('events must be an Array of events');
+    const results = this.#apply(events, 'events');
+    const counts: EventCounts = { ok: 0, duplicate: 0, ParentBlockNotFound: 0, InvalidBlockSequence: 0, BlockNotFound: 0 };
+    for (const r of results) counts[RESULTS[r] as EventResult] += 1;
+    return counts;
+  }
+
+  /** Encodes and applies events with one call; the result code of each. */
+  #apply(events: readonly KvEvent[], name: string): Uint32Array {
+    const words = encodeEvents(events, name);
+    this.changed();
+    check(exports().kv_index_apply(this.index, this.generation, words));
+    return outputU32();
+  }
+
+  /**
+   * Each worker's overlap with a prompt given as its local block hashes
+   * (`computeBlockHashes(tokens, blockSize, computeSaltHash())`).
+   */
+  findMatches(localHashes: readonly HashLike[] | BigUint64Array, options: FindMatchesOptions = {}): MatchResult {
+    const earlyExit = options.earlyExit ?? false;
+    if (typeof earlyExit !== 'boolean') throw new TypeError('options.earlyExit must be a boolean');
+    const now = options.now === undefined ? NaN : timeOf(options.now, 'options.now');
+    const len = inputHashes(localHashes, 'localHashes');
+    this.changed();
+    check(exports().kv_index_find(this.index, this.generation, len, earlyExit ? Flag.true : Flag.false, now));
+    const n = ret(0);
+    const depths = ret(1);
+    const words = outputU32();
+    const scores: WorkerScore[] = [];
+    for (let k = 0; k < n; k++) {
+      const at = 5 * k;
+      scores.push({
+        workerId: join(words[at] as number, words[at + 1] as number),
+        dpRank: words[at + 2] as number,
+        blocks: words[at + 3] as number,
+        treeSize: words[at + 4] as number,
+      });
+    }
+    // A plain loop: Array.from on a typed array is several times slower in V8.
+    const frequencies = new Array<number>(depths);
+    for (let d = 0, at = 5 * n; d < depths; d++) frequencies[d] = words[at + d] as number;
+    return jsonReady({ scores: jsonReady(scores), frequencies });
+  }
+
+  /**
+   * Approximate mode: records that a request with these local hashes was sent to the worker at
+   * time `now`; its blocks count as cached there until `now + ttlMs`. Time never goes back (an
+   * earlier `now` counts as the latest seen).
+   */
+  record(workerId: WorkerIdLike, localHashes: readonly HashLike[] | BigUint64Array, options: { dpRank?: number; now: number }): void {
+    const [lo, hi] = u64(workerId, 'workerId');
+    if (options === null || typeof options !== 'object') throw new TypeError('options must be { now, dpRank? }');
+    const dp = dpRankOf(options.dpRank, 'options.dpRank');
+    const now = timeOf(options.now, 'options.now');
+    const len = inputHashes(localHashes, 'localHashes');
+    this.changed();
+    check(exports().kv_index_record(this.index, this.generation, lo, hi, dp, len, now));
+    if (ret(0) === 0) throw new TypeError("record() needs an index in mode 'approximate'");
+  }
+
+  /** Approximate mode: moves time to `now` and drops the blocks that expired. */
+  advance(now: number): void {
+    this.changed();
+    check(exports().kv_index_advance(this.index, this.generation, timeOf(now, 'now')));
+  }
+
+  /** Removes every data-parallel rank of a worker. */
+  removeWorker(workerId: WorkerIdLike): void {
+    const [lo, hi] = u64(workerId, 'workerId');
+    this.changed();
+    check(exports().kv_index_remove_worker(this.index, this.generation, lo, hi));
+  }
+
+  /** Empties the index (its event counts are kept). */
+  clear(): void {
+    this.changed();
+    check(exports().kv_index_clear(this.index, this.generation));
+  }
+
+  /** The words of `kv_index_info`, kept until the object may change. */
+  readonly #info = new InfoCache(() => check(exports().kv_index_info(this.index, this.generation)));
+
+  /** @internal */
+  protected override changed(): void {
+    this.#info.clear();
+  }
+
+  private info(word: number): number {
+    return this.#info.word(word);
+  }
+
+  /** Number of (worker, block) entries (Dynamo's `current_size`). */
+  get size(): number {
+    return this.info(0);
+  }
+
+  /** Tree nodes alive: distinct blocks held by at least one worker. */
+  get nodeCount(): number {
+    return this.info(1);
+  }
+
+  /** Bytes of WebAssembly memory the index holds (capacities; hash maps estimated). */
+  get memoryBytes(): number {
+    return this.info(2);
+  }
+
+  /** `'events'` or `'approximate'`. */
+  get mode(): 'events' | 'approximate' {
+    return this.info(3) === 1 ? 'approximate' : 'events';
+  }
+
+  /** Events applied since the index was made, per result. */
+  get eventCounts(): EventCounts {
+    const counts = {} as EventCounts;
+    RESULTS.forEach((r, k) => {
+      counts[r] = this.info(6 + 2 * k) + this.info(7 + 2 * k) * 2 ** 32;
+    });
+    return counts;
+  }
+
+  /** Per worker holding blocks, how many (workers with none are absent), by workerId then dpRank. */
+  treeSizes(): TreeSize[] {
+    check(exports().kv_index_tree_sizes(this.index, this.generation));
+    const words = outputU32();
+    const out: TreeSize[] = [];
+    for (let at = 0; at < words.length; at += 4) {
+      out.push({
+        workerId: join(words[at] as number, words[at + 1] as number),
+        dpRank: words[at + 2] as number,
+        blocks: words[at + 3] as number,
+      });
+    }
+    return jsonReady(out);
+  }
+
+  private dumpWords(): Uint32Array {
+    check(exports().kv_index_dump(this.index, this.generation));
+    return outputU32();
+  }
+
+  /**
+   * The index as single-block `stored` events, parents first: applied to a new index they
+   * rebuild one with the same answers to every query (Dynamo's `dump_tree_as_events`).
+   */
+  dump(): DumpedEvent[] {
+    const words = this.dumpWords();
+    // 64-bit fields read as bigints in one DataView read each (3x faster than joining words).
+    const bytes = new DataView(words.buffer, words.byteOffset, words.byteLength);
+    const out: DumpedEvent[] = [];
+    for (let at = 0; at < words.length; at += DUMP_WORDS) {
+      const u64 = (k: number): bigint => bytes.getBigUint64(4 * (at + k), true);
+      out.push({
+        type: 'stored',
+        workerId: u64(0),
+        dpRank: words[at + 2] as number,
+        parentHash: words[at + 3] === 0 ? null : u64(4),
+        blocks: [{ blockHash: u64(6), tokensHash: u64(8) }],
+      });
+    }
+    return jsonReady(out);
+  }
+
+  /**
+   * The whole index (and, in approximate mode, each block's expiry) as bytes, in the one
+   * snapshot format of every object; see {@link KvIndex.restore}.
+   */
+  snapshot(): Uint8Array {
+    return snapshotBytes(this.index, this.generation);
+  }
+
+  /** A new index equal to the one `snapshot()` was taken of. Throws `TypeError` on bytes that are not a snapshot. */
+  static restore(bytes: Uint8Array): KvIndex {
+    const words = snapshotWords(bytes, SnapshotKind.Index, 'KvIndex');
+    const [index, generation] = restoreHandle(words);
+    const restored = new KvIndex();
+    restored.replaceHandle(index, generation);
+    return restored;
+  }
+}

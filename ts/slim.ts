@@ -1,7 +1,0 @@
-/**
- * `kvbm-sequence/slim`: the same API without the inlined module. `await init(input)` (bytes, a
- * `WebAssembly.Module`, a `Response` or a URL) or `initSync(bytes or module)` first.
- * @module
- */
-
-export * from './api.js';
