@@ -17,7 +17,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 debian_packages=(rustc cargo libstd-rust-dev-wasm32 lld-14 librust-xxhash-rust-dev librust-bs58-dev
-                 librust-indexmap-dev)
+                 librust-indexmap-dev rustfmt rust-clippy)
 debian_registry=/usr/share/cargo/registry
 
 have_rustup_wasm() {
@@ -32,7 +32,8 @@ have_debian() {
     [ -d /usr/lib/rustlib/wasm32-unknown-unknown/lib ] &&
     { command -v wasm-ld-14 >/dev/null 2>&1 || command -v rust-lld >/dev/null 2>&1; } &&
     ls -d "$debian_registry"/xxhash-rust-* "$debian_registry"/bs58-* \
-      "$debian_registry"/indexmap-* >/dev/null 2>&1
+      "$debian_registry"/indexmap-* >/dev/null 2>&1 &&
+    [ -x /usr/bin/cargo-fmt ] && [ -x /usr/bin/cargo-clippy ]
 }
 
 install_debian() {
@@ -68,6 +69,8 @@ if [ "$toolchain" = debian ]; then
   export RUSTC=/usr/bin/rustc
   [ -x /usr/bin/rustdoc ] && export RUSTDOC=/usr/bin/rustdoc
   cargo_cmd=(/usr/bin/cargo)
+  # Debian's cargo-fmt / cargo-clippy (rustfmt, rust-clippy), not a rustup proxy earlier in PATH.
+  export PATH="/usr/bin:$PATH"
   # Debian's rustc finds its wasm linker as rust-lld; lld-14 ships it as wasm-ld-14.
   if ! command -v rust-lld >/dev/null 2>&1 && command -v wasm-ld-14 >/dev/null 2>&1; then
     export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-14
@@ -79,4 +82,19 @@ if [ "$crates" = debian ]; then
 fi
 
 cd "$root"
+if [ "${1:-}" = clippy ] && [ "$crates" = debian ]; then
+  # `cargo clippy` re-runs cargo without the --config flags above (and so would fetch
+  # crates.io): run `cargo check` with clippy's driver as cargo-clippy itself does. Arguments
+  # after `--` are clippy's (e.g. `-D warnings`).
+  shift
+  check_args=() clippy_args=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do check_args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  clippy_args=("$@")
+  joined=""
+  for a in "${clippy_args[@]}"; do joined+="${a}__CLIPPY_HACKERY__"; done
+  export CLIPPY_ARGS="$joined"
+  export RUSTC_WORKSPACE_WRAPPER=/usr/bin/clippy-driver
+  exec "${cargo_cmd[@]}" check "${check_args[@]}"
+fi
 exec "${cargo_cmd[@]}" "$@"

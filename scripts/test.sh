@@ -7,8 +7,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p .tmp
 
 bash scripts/build.sh
-# Formatting and lint (Prettier, ESLint) are part of the suite: the code stays clean under them.
+# Gates: formatting and lint (Prettier, ESLint; rustfmt, clippy -D warnings on the workspace,
+# natively and for wasm32), the tests type-checked, and no source file over 600 lines.
 npm run --silent lint
+scripts/cargo.sh fmt --all -- --check
+scripts/cargo.sh clippy --workspace --all-targets --quiet -- -D warnings
+scripts/cargo.sh clippy --target wasm32-unknown-unknown -p kvbm-sequence-wasm --lib --quiet -- -D warnings
+node_modules/.bin/tsc -p tests/tsconfig.json
+node scripts/file-lengths.mjs
 scripts/cargo.sh test 2>&1 | tee .tmp/cargo-test.log | grep -E '^test result|FAILED|panicked' || true
 cargo_status=${PIPESTATUS[0]}
 

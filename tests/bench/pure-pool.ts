@@ -47,7 +47,7 @@ export class PurePool {
 
   #acquire(id: number): void {
     if (this.ref[id] === 0) this.#unlink(id);
-    (this.ref as Uint32Array)[id] += 1;
+    this.ref[id] = (this.ref[id] as number) + 1;
   }
 
   match(lineage: bigint[], from = 0): number[] {

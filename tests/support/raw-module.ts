@@ -2,12 +2,14 @@
 // `kvbm-sequence/wasm`), for tests that drive the raw exports or measure memory from a clean start.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RawExports as ContractExports } from '../../ts/runtime/protocol.generated';
 
-export function shippedWasmBytes(): Uint8Array {
+export function shippedWasmBytes(): Uint8Array<ArrayBuffer> {
   return new Uint8Array(readFileSync(join(__dirname, '..', '..', 'dist', 'kvbm_sequence.wasm')));
 }
 
-export type RawExports = Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
+/** The contract's exports, each also reachable by a computed name (the fuzz test picks them at random). */
+export type RawExports = Omit<ContractExports, 'memory'> & { memory: WebAssembly.Memory } & Record<string, unknown>;
 
 export function freshInstance(): RawExports {
   return new WebAssembly.Instance(new WebAssembly.Module(shippedWasmBytes()), {}).exports as unknown as RawExports;

@@ -120,7 +120,12 @@ pub const OPERATIONS: &[&str] = &["release", "register"];
 
 /// Every status, by code.
 pub const STATUSES: &[Status] = &[
-    Status { code: code::OK, name: "Ok", class: ErrorClass::None, fields: &[] },
+    Status {
+        code: code::OK,
+        name: "Ok",
+        class: ErrorClass::None,
+        fields: &[],
+    },
     Status {
         code: code::ORDERING_VIOLATION,
         name: "OrderingViolation",
@@ -136,7 +141,11 @@ pub const STATUSES: &[Status] = &[
         code: code::POSITION_MISMATCH,
         name: "PositionMismatch",
         class: ErrorClass::Kvbm,
-        fields: &[Field::U32("expected"), Field::U32("actual"), Field::U32("blockId")],
+        fields: &[
+            Field::U32("expected"),
+            Field::U32("actual"),
+            Field::U32("blockId"),
+        ],
     },
     Status {
         code: code::DUPLICATE_BLOCK_ID,
@@ -192,7 +201,12 @@ pub const STATUSES: &[Status] = &[
         class: ErrorClass::Range,
         fields: &[],
     },
-    Status { code: code::BUSY, name: "Busy", class: ErrorClass::Plain, fields: &[] },
+    Status {
+        code: code::BUSY,
+        name: "Busy",
+        class: ErrorClass::Plain,
+        fields: &[],
+    },
     Status {
         code: code::POOL_EXHAUSTED,
         name: "PoolExhausted",

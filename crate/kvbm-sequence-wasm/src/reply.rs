@@ -3,12 +3,11 @@
 
 use crate::contract::{code, RET_OUT_LEN, RET_OUT_PTR, RET_WORDS};
 use crate::state::{Failure, Outcome};
-use kvbm_sequence::words::{lineage_words};
 use kvbm_sequence::error::{try_reserve, Error, TokenExtensionReason};
 use kvbm_sequence::hashing::lineage::SequenceHash;
 use kvbm_sequence::sequence::plan::Plan;
+use kvbm_sequence::words::lineage_words;
 use std::ops::Range;
-
 
 /// The return area and the output buffers: 64-bit cells (8-byte aligned, for hashes and
 /// bytes) and 32-bit words (ids, tokens, plans); the return area says which one holds the
@@ -259,8 +258,9 @@ impl Reply {
                 code::LENGTH_MISMATCH
             }
             Error::InvalidLineageHash { raw } => {
-                self.ret[..4]
-                    .copy_from_slice(&lineage_words(SequenceHash::from_raw(raw).unwrap_or_default()));
+                self.ret[..4].copy_from_slice(&lineage_words(
+                    SequenceHash::from_raw(raw).unwrap_or_default(),
+                ));
                 code::INVALID_LINEAGE_HASH
             }
         }

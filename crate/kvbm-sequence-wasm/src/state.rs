@@ -62,7 +62,10 @@ pub(crate) struct State {
 impl State {
     /// The first `len` words of the input buffer (an export's bulk argument), borrowed beside
     /// the object table and the reply; `InvalidArgument` where the buffer holds fewer.
-    pub(crate) fn with_input(&mut self, len: u32) -> Result<(&[u32], &mut Table, &mut Reply), Failure> {
+    pub(crate) fn with_input(
+        &mut self,
+        len: u32,
+    ) -> Result<(&[u32], &mut Table, &mut Reply), Failure> {
         let State {
             input,
             table,
@@ -163,4 +166,3 @@ fn out_of_memory() -> i32 {
         Err(_) => code::BUSY,
     })
 }
-

@@ -2,12 +2,12 @@
 //! (until 2^32 objects were made), so a freed or stale handle is reported, never dereferenced.
 
 use crate::state::Failure;
-use kvbm_sequence::sequence::assignments::ExternalBlockAssignments;
 use kvbm_sequence::error::try_reserve;
 use kvbm_sequence::router::index::KvIndex;
 use kvbm_sequence::router::load::LoadTracker;
-use kvbm_sequence::tiers::pool::TierPool;
+use kvbm_sequence::sequence::assignments::ExternalBlockAssignments;
 use kvbm_sequence::sequence::BlockSequence;
+use kvbm_sequence::tiers::pool::TierPool;
 
 /// An object behind a handle.
 pub(crate) enum Object {

@@ -65,10 +65,14 @@ pub fn render() -> String {
         o.push('\n');
     };
     line("// GENERATED from crate/kvbm-sequence-wasm/src/contract.rs by `kvbm-protocol` (run by");
-    line("// scripts/build.sh). Do not edit: change the contract; a test fails when this is stale.");
+    line(
+        "// scripts/build.sh). Do not edit: change the contract; a test fails when this is stale.",
+    );
     line("/**");
     line(" * The wire contract between the WebAssembly module and the facade: statuses and their");
-    line(" * error fields, return-area words, limits, selector values, snapshot header, event tags,");
+    line(
+        " * error fields, return-area words, limits, selector values, snapshot header, event tags,",
+    );
     line(" * dump width, and every export's name and parameters.");
     line(" * @module");
     line(" */");
@@ -94,8 +98,12 @@ fn render_statuses(line: &mut impl FnMut(&str)) {
     line("/** One error field in the return area: one word, two words (low, high), or a name by index. */");
     line("export type FieldLayout =");
     line("  | { readonly name: string; readonly type: 'u32' | 'u64' }");
-    line("  | { readonly name: string; readonly type: 'name'; readonly names: readonly string[] };");
-    line("/** A status: its name, its error class, its fields in return-area order from word 0. */");
+    line(
+        "  | { readonly name: string; readonly type: 'name'; readonly names: readonly string[] };",
+    );
+    line(
+        "/** A status: its name, its error class, its fields in return-area order from word 0. */",
+    );
     line("export interface StatusInfo {");
     line("  /** The status's name (the error's `kind` for class `kvbm`). */");
     line("  readonly name: string;");
@@ -122,28 +130,70 @@ fn render_statuses(line: &mut impl FnMut(&str)) {
         .map(|s| format!("'{}'", s.name))
         .collect();
     line("/** The statuses that become the library's own error class: its `kind`s. */");
-    line(&format!("export type KvbmErrorKind = {};", kinds.join(" | ")));
+    line(&format!(
+        "export type KvbmErrorKind = {};",
+        kinds.join(" | ")
+    ));
     line("");
 }
 
 fn render_constants(line: &mut impl FnMut(&str)) {
     let numbers: [(&str, &str, String); 9] = [
-        ("RET_WORDS", "Words in the return area.", RET_WORDS.to_string()),
-        ("RET_OUT_PTR", "Return-area word holding the output buffer's address.", RET_OUT_PTR.to_string()),
-        ("RET_OUT_LEN", "Return-area word holding the output's byte length.", RET_OUT_LEN.to_string()),
-        ("MAX_INPUT_WORDS", "Most words the input buffer takes.", MAX_INPUT_WORDS.to_string()),
-        ("TO_END", "An `end` argument standing for the end of a sequence.", format!("0x{:x}", TO_END)),
-        ("POSITION_LIMIT", "Block positions are below this.", POSITION_LIMIT.to_string()),
-        ("NULL_COUNT", "A count word standing for null.", format!("0x{:x}", NULL_COUNT)),
-        ("DUMP_WORDS", "Words per index dump entry.", DUMP_WORDS.to_string()),
-        ("SNAPSHOT_MAGIC", "First word of every snapshot (\"KVSN\").", format!("0x{:08x}", SNAPSHOT_MAGIC)),
+        (
+            "RET_WORDS",
+            "Words in the return area.",
+            RET_WORDS.to_string(),
+        ),
+        (
+            "RET_OUT_PTR",
+            "Return-area word holding the output buffer's address.",
+            RET_OUT_PTR.to_string(),
+        ),
+        (
+            "RET_OUT_LEN",
+            "Return-area word holding the output's byte length.",
+            RET_OUT_LEN.to_string(),
+        ),
+        (
+            "MAX_INPUT_WORDS",
+            "Most words the input buffer takes.",
+            MAX_INPUT_WORDS.to_string(),
+        ),
+        (
+            "TO_END",
+            "An `end` argument standing for the end of a sequence.",
+            format!("0x{:x}", TO_END),
+        ),
+        (
+            "POSITION_LIMIT",
+            "Block positions are below this.",
+            POSITION_LIMIT.to_string(),
+        ),
+        (
+            "NULL_COUNT",
+            "A count word standing for null.",
+            format!("0x{:x}", NULL_COUNT),
+        ),
+        (
+            "DUMP_WORDS",
+            "Words per index dump entry.",
+            DUMP_WORDS.to_string(),
+        ),
+        (
+            "SNAPSHOT_MAGIC",
+            "First word of every snapshot (\"KVSN\").",
+            format!("0x{:08x}", SNAPSHOT_MAGIC),
+        ),
     ];
     for (name, doc, value) in numbers.iter() {
         line(&format!("/** {} */", doc));
         line(&format!("export const {} = {};", name, value));
     }
     line("/** The snapshot format version. */");
-    line(&format!("export const SNAPSHOT_VERSION = {};", SNAPSHOT_VERSION));
+    line(&format!(
+        "export const SNAPSHOT_VERSION = {};",
+        SNAPSHOT_VERSION
+    ));
     line("/** What a snapshot holds (its third word). */");
     line("export const SnapshotKind = {");
     for k in kvbm_sequence::snapshot::Kind::ALL.iter() {
@@ -151,14 +201,30 @@ fn render_constants(line: &mut impl FnMut(&str)) {
     }
     line("} as const;");
     let lists: [(&str, &str, &[&str]); 4] = [
-        ("TOKEN_REASONS", "`TokenExtension` reasons, by code.", TOKEN_REASONS),
+        (
+            "TOKEN_REASONS",
+            "`TokenExtension` reasons, by code.",
+            TOKEN_REASONS,
+        ),
         ("BLOCK_STATES", "Pool block states, by code.", BLOCK_STATES),
-        ("OPERATIONS", "Operations `InvalidBlockState` names, by code.", OPERATIONS),
-        ("EVENT_RESULTS", "Results of `kv_index_apply`, one per event, by code.", EVENT_RESULTS),
+        (
+            "OPERATIONS",
+            "Operations `InvalidBlockState` names, by code.",
+            OPERATIONS,
+        ),
+        (
+            "EVENT_RESULTS",
+            "Results of `kv_index_apply`, one per event, by code.",
+            EVENT_RESULTS,
+        ),
     ];
     for (name, doc, items) in lists.iter() {
         line(&format!("/** {} */", doc));
-        line(&format!("export const {} = {} as const;", name, string_list(items)));
+        line(&format!(
+            "export const {} = {} as const;",
+            name,
+            string_list(items)
+        ));
     }
     for s in SELECTORS {
         line(&format!(

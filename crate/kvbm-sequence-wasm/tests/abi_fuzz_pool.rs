@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{Rng, Statuses};
 use common::exports::*;
+use common::{Rng, Statuses};
 use kvbm_sequence_wasm::contract::code;
 
 #[test]

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{Rng, Statuses};
 use common::exports::*;
+use common::{Rng, Statuses};
 use kvbm_sequence_wasm::contract::code;
 
 trait Small {
@@ -133,7 +133,8 @@ fn random_router_calls_return_a_status() {
                 set_input(&w);
                 let len = w.len() as u32;
                 let tokens = if len == 0 { 0 } else { r.next() % len };
-                let (size, seed_lo, seed_hi, eagle) = (r.next() % 5, r.next(), r.next(), r.next() % 3);
+                let (size, seed_lo, seed_hi, eagle) =
+                    (r.next() % 5, r.next(), r.next(), r.next() % 3);
                 if r.next() % 2 == 0 {
                     kv_router_hashes(tokens, size, seed_lo, seed_hi, eagle, len - tokens)
                 } else {

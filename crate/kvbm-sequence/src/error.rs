@@ -244,10 +244,9 @@ impl std::error::Error for Error {}
 /// Reserves room for `additional` more items in `vec`, reporting failure as an error rather than
 /// aborting: in WebAssembly, memory is bounded and an abort would kill the instance.
 pub fn try_reserve<T>(vec: &mut Vec<T>, additional: usize) -> Result<()> {
-    vec.try_reserve(additional)
-        .map_err(|_| Error::OutOfMemory {
-            requested: additional,
-        })
+    vec.try_reserve(additional).map_err(|_| Error::OutOfMemory {
+        requested: additional,
+    })
 }
 
 /// For the `try_reserve` of other collections (maps, deques): maps their failure to

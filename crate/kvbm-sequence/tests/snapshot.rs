@@ -2,9 +2,9 @@
 //! length, is either refused or restores to an object that keeps every invariant.
 
 use kvbm_sequence::sequence::assignments::ExternalBlockAssignments;
-use kvbm_sequence::tiers::pool::{EvictionPolicy, TierPool};
 use kvbm_sequence::sequence::BlockSequence;
 use kvbm_sequence::snapshot::*;
+use kvbm_sequence::tiers::pool::{EvictionPolicy, TierPool};
 
 fn pool() -> TierPool {
     let seq = BlockSequence::new(&(0..24).collect::<Vec<u32>>(), 2, 1337).unwrap();

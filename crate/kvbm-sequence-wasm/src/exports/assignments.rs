@@ -1,6 +1,6 @@
 //! Exports of one tier's assignment record (SPEC §3).
 
-use super::sequence::block_range;
+use crate::exports::sequence::block_range;
 use crate::state::{hash_of, run, State};
 use crate::table::Object;
 use kvbm_sequence::error::try_reserve;
@@ -233,4 +233,3 @@ pub extern "C" fn kv_asg_clear(index: u32, generation: u32) -> i32 {
         Ok(())
     })
 }
-

@@ -91,4 +91,3 @@ pub extern "C" fn kv_live_objects() -> i32 {
 pub extern "C" fn kv_free(index: u32, generation: u32) -> i32 {
     run(|st| st.table.remove(index, generation).map(drop))
 }
-

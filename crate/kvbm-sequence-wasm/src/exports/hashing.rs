@@ -60,4 +60,3 @@ pub extern "C" fn kv_salt_hash(salt_len: u32, lora_len: u32) -> i32 {
         Ok(())
     })
 }
-

@@ -9,12 +9,11 @@
 //!
 //! The whole stream is parsed before any event applies, so a malformed stream changes nothing.
 
-use crate::table::Object;
 use crate::contract::{DUMP_WORDS, EVENT_KIND};
 use crate::state::{flag, run, select, Failure, State};
-use kvbm_sequence::words::{hi, join, lo, u64s_of, Reader, Writer};
+use crate::table::Object;
 use kvbm_sequence::router::index::{DumpEntry, EventResult, KvIndex, StoredBlock, WorkerKey};
-
+use kvbm_sequence::words::{hi, join, lo, u64s_of, Reader, Writer};
 
 enum Event {
     Stored(WorkerKey, Option<u64>, Vec<StoredBlock>),
@@ -45,9 +44,8 @@ fn parse_events(words: &[u32]) -> Result<Vec<Event>, Failure> {
             worker_id: join(head[1], head[2]),
             dp_rank: head[3],
         };
-        let kind = select(&EVENT_KIND, head[0]).map_err(|_| {
-            malformed(at - 4, &crate::contract::unknown(&EVENT_KIND, head[0]))
-        })?;
+        let kind = select(&EVENT_KIND, head[0])
+            .map_err(|_| malformed(at - 4, &crate::contract::unknown(&EVENT_KIND, head[0])))?;
         let event = match kind {
             0 => {
                 let h = take(

@@ -74,4 +74,3 @@ pub extern "C" fn kv_lineage_cmp(
         Ok(())
     })
 }
-

@@ -1,11 +1,11 @@
 //! Exports of the load tracker ([`kvbm_sequence::router::load`]). Hashes cross as (low, high) word pairs in the
 //! input buffer; prefill token counts as f64.
 
+use crate::state::run;
 use crate::table::Object;
-use crate::state::{run};
-use kvbm_sequence::words::{hi, join, lo, u64s_of};
 use kvbm_sequence::router::index::WorkerKey;
 use kvbm_sequence::router::load::LoadTracker;
+use kvbm_sequence::words::{hi, join, lo, u64s_of};
 
 fn key(lo: u32, hi: u32, dp_rank: u32) -> WorkerKey {
     WorkerKey {

@@ -1,10 +1,10 @@
 //! Exports of the tier pool ([`kvbm_sequence::tiers::pool`]).
 
-use crate::table::Object;
 use crate::contract::EVICTION_POLICY;
 use crate::state::{hash_of, run, select, Failure, State};
-use kvbm_sequence::words::{hi, join, lineage_words, lo};
+use crate::table::Object;
 use kvbm_sequence::tiers::pool::{BlockRecord, BlockState, EvictionPolicy, PoolEvent, TierPool};
+use kvbm_sequence::words::{hi, join, lineage_words, lo};
 
 fn state_code(s: BlockState) -> u32 {
     match s {

@@ -2,8 +2,8 @@
 
 use crate::contract::{ENGINE_PROFILE, EXTRA_KEY_KIND, NULL_COUNT};
 use crate::state::{memory_bytes, run, select, Failure};
-use kvbm_sequence::words::{join};
 use kvbm_sequence::router::profiles::{profile_digests, ExtraKey, Profile, ProfileOptions};
+use kvbm_sequence::words::join;
 
 fn bad(why: &str) -> Failure {
     Failure::InvalidArgument(why.to_string())

@@ -1,15 +1,22 @@
 //! Exports of the router's block hashes ([`kvbm_sequence::router::hashes`]).
 
 use crate::state::{flag, run, Failure};
-use kvbm_sequence::words::{join};
 use kvbm_sequence::router::hashes::{chain_local_hashes, for_each_local_hash, RouterHashOptions};
+use kvbm_sequence::words::join;
 
 /// Local block hashes (`chained` false) or their chain (true) of the `len` tokens in the input buffer,
 /// followed by `mm_len` words of multimodal hashes: per block, a count `c`, then `c` hashes as
 /// (low, high) words; blocks past the list have none. `eagle` = 1 for EAGLE windows. Output,
 /// 64-bit values.
 #[inline(never)]
-fn router_hashes(len: u32, block_size: u32, seed: u64, eagle: u32, mm_len: u32, chained: bool) -> i32 {
+fn router_hashes(
+    len: u32,
+    block_size: u32,
+    seed: u64,
+    eagle: u32,
+    mm_len: u32,
+    chained: bool,
+) -> i32 {
     run(|st| {
         let (all, _, reply) = st.with_input(len.saturating_add(mm_len))?;
         let (tokens, mm_words) = all.split_at(len as usize);
@@ -60,7 +67,14 @@ pub extern "C" fn kv_router_hashes(
     eagle: u32,
     mm_len: u32,
 ) -> i32 {
-    router_hashes(len, block_size, join(seed_lo, seed_hi), eagle, mm_len, false)
+    router_hashes(
+        len,
+        block_size,
+        join(seed_lo, seed_hi),
+        eagle,
+        mm_len,
+        false,
+    )
 }
 
 /// The chain of the local block hashes (Dynamo's `compute_seq_hash_for_block`): see

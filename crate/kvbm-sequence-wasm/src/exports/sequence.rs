@@ -178,4 +178,3 @@ pub extern "C" fn kv_seq_partial(index: u32, generation: u32) -> i32 {
         reply.u32s(table.sequence(index, generation)?.partial_tokens())
     })
 }
-

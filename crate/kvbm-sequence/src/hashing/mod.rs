@@ -132,9 +132,7 @@ pub fn for_each_block_le_bytes(
     if block_size == 0 {
         return Err(Error::InvalidBlockSize);
     }
-    let block_bytes = block_size
-        .checked_mul(4)
-        .ok_or(Error::InvalidBlockSize)?;
+    let block_bytes = block_size.checked_mul(4).ok_or(Error::InvalidBlockSize)?;
     let hashes = token_bytes
         .chunks_exact(block_bytes)
         .map(|block| xxh3(block, salt_hash));

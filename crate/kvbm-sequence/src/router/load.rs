@@ -2,8 +2,8 @@
 //! block shared by several requests counts once) and the prefill tokens queued on it; from them,
 //! each worker's potential load if it took a new request.
 
-use crate::error::{out_of_memory, try_reserve, Error, Result};
 use crate::collections::FastMap;
+use crate::error::{out_of_memory, try_reserve, Error, Result};
 use crate::router::index::WorkerKey;
 
 #[derive(Clone, Debug)]

@@ -2,8 +2,8 @@
 
 use crate::error::{Error, Result};
 use crate::hashing::lineage::SequenceHash;
-use crate::sequence::{Block, BlockSequence};
 use crate::sequence::store::{BlockId, BlockStore, Refusal};
+use crate::sequence::{Block, BlockSequence};
 use std::ops::Range;
 
 /// One tier's ordered record: unassigned ids, staged pairs and assigned pairs, with the sequence
@@ -244,14 +244,12 @@ impl ExternalBlockAssignments {
     /// record uses it. Fails with `BindingMismatch` where it is bound to others.
     pub fn bind(&mut self, block_size: usize, salt_hash: u64) -> Result<()> {
         match self.binding {
-            Some((b, s)) if (b, s) != (block_size, salt_hash) => {
-                Err(Error::BindingMismatch {
-                    expected_block_size: b,
-                    expected_salt_hash: s,
-                    block_size,
-                    salt_hash,
-                })
-            }
+            Some((b, s)) if (b, s) != (block_size, salt_hash) => Err(Error::BindingMismatch {
+                expected_block_size: b,
+                expected_salt_hash: s,
+                block_size,
+                salt_hash,
+            }),
             _ => {
                 self.binding = Some((block_size, salt_hash));
                 Ok(())

@@ -2,8 +2,8 @@
 //! once, the remainder kept as the partial block.
 
 use crate::error::{try_reserve, Error, Result, TokenExtensionReason};
-use crate::hashing::{block_hash, sequence_hash};
 use crate::hashing::lineage::{SequenceHash, POSITION_LIMIT};
+use crate::hashing::{block_hash, sequence_hash};
 use std::ops::Range;
 
 /// One complete block: its hashes and, inside its lineage hash, its position.
@@ -121,13 +121,13 @@ impl BlockSequence {
     /// Removes the last `count` tokens; fails with `InsufficientTokens`, changing nothing, when
     /// the sequence holds fewer.
     pub fn unwind(&mut self, count: usize) -> Result<()> {
-        let remaining =
-            self.tokens
-                .len()
-                .checked_sub(count)
-                .ok_or(Error::TokenExtension(
-                    TokenExtensionReason::InsufficientTokens,
-                ))?;
+        let remaining = self
+            .tokens
+            .len()
+            .checked_sub(count)
+            .ok_or(Error::TokenExtension(
+                TokenExtensionReason::InsufficientTokens,
+            ))?;
         self.truncate(remaining);
         Ok(())
     }
@@ -261,10 +261,7 @@ mod tests {
 
     #[test]
     fn block_size_zero_is_an_error() {
-        assert_eq!(
-            BlockSequence::new(&[1], 0, 0),
-            Err(Error::InvalidBlockSize)
-        );
+        assert_eq!(BlockSequence::new(&[1], 0, 0), Err(Error::InvalidBlockSize));
     }
 
     #[test]

@@ -190,7 +190,7 @@ impl BlockStore {
             .map_err(|_| Refusal::OutOfMemory)?;
         for (index, id) in ids.clone().enumerate() {
             if !self.known.insert(id) {
-                let claimed = ids.clone().take(index);
+                let claimed = ids.take(index);
                 let repeated = claimed.clone().any(|other| other == id);
                 for other in claimed {
                     self.known.remove(other);

@@ -23,7 +23,6 @@ pub use crate::events::StoredBlock;
 pub use queries::DUMP_WORDS;
 use std::collections::VecDeque;
 
-
 const ROOT: u32 = 0;
 const NIL: u32 = u32::MAX;
 
@@ -337,7 +336,6 @@ impl KvIndex {
         }
         None
     }
-
 }
 
 #[cold]
@@ -345,4 +343,3 @@ fn unreachable_worker() -> ! {
     // Slots come only from `worker_slots` or holders, both kept in step with `workers`.
     unreachable!("worker slot without a worker")
 }
-
