@@ -13,6 +13,7 @@ npm run --silent lint
 scripts/cargo.sh fmt --all -- --check
 scripts/cargo.sh clippy --workspace --all-targets --quiet -- -D warnings
 scripts/cargo.sh clippy --target wasm32-unknown-unknown -p kvbm-sequence-wasm --lib --quiet -- -D warnings
+RUSTDOCFLAGS='-D warnings' scripts/cargo.sh doc --no-deps --workspace --quiet
 node_modules/.bin/tsc -p tests/tsconfig.json
 node scripts/file-lengths.mjs
 scripts/cargo.sh test 2>&1 | tee .tmp/cargo-test.log | grep -E '^test result|FAILED|panicked' || true

@@ -1,4 +1,4 @@
-// W7's data, generated identically by crate/src/bin/bench.rs: 64 workers, each with two
+// W7's data, generated identically by crate/kvbm-sequence-bench/src/main.rs: 64 workers, each with two
 // sequences of 7,813 blocks (1,000,064 (worker, block) entries); a sequence starts with a
 // 2,048-block prefix shared by its group (8 groups), then its own blocks. Engines name blocks by
 // a chained id, so shared prefixes carry the same ids on every worker. Events of 512 blocks.

@@ -1,4 +1,4 @@
-// Every code block of the README runs, in the fixture where the packed package is installed, on
+// Every code block of the README and of the guides in docs/ runs, in the fixture where the packed package is installed, on
 // the runtime it is written for: ```js (ES module) and ```js cjs on Node, ```ts type-checked
 // against the published types and run on Node (esbuild strips the types and lowers `using`),
 // ```js browser (with the ```js worker blocks just before it) bundled by esbuild into a page in
@@ -7,26 +7,36 @@
 // #out without an error. ```sh and ```text blocks are commands and output, not code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launch, serve } from '../support/browser';
 import { bin, installedWasm, packedFixture, root, runInWorkerd, write } from '../support/fixture';
 
 interface Block {
-  n: number;
+  /** Where it is: the file's stem and its number there (`readme-3`, `router-1`). */
+  id: string;
   lang: string;
   tag: string;
   code: string;
 }
 
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const blocks: Block[] = [...readme.matchAll(/```(\w+)([^\n]*)\n([\s\S]*?)```/g)].map((m, i) => ({
-  n: i + 1,
-  lang: m[1] as string,
-  tag: (m[2] as string).trim(),
-  code: m[3] as string,
-}));
+const documents = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
+const blocks: Block[] = documents.flatMap((file) => {
+  const stem = file === 'README.md' ? 'readme' : file.slice('docs/'.length, -'.md'.length);
+  const text = readFileSync(join(root, file), 'utf8');
+  return [...text.matchAll(/```(\w+)([^\n]*)\n([\s\S]*?)```/g)].map((m, i) => ({
+    id: `${stem}-${i + 1}`,
+    lang: m[1] as string,
+    tag: (m[2] as string).trim(),
+    code: m[3] as string,
+  }));
+});
 const KINDS = ['js', 'js cjs', 'ts', 'js browser', 'js worker', 'html', 'js workerd', 'js deno', 'js bun', 'sh', 'text'];
 const CDN = /https:\/\/cdn\.jsdelivr\.net\/npm\/kvbm-sequence@[\d.]+\//g;
 
@@ -42,7 +52,7 @@ afterAll(async () => {
 });
 
 const title = (b: Block) =>
-  `block ${b.n} (${[b.lang, b.tag].filter(Boolean).join(' ')}): ${(b.code.split('\n').find((l) => l.trim() && !l.startsWith('import') && !l.startsWith('<')) ?? '').trim().slice(0, 50)}`;
+  `${b.id} (${[b.lang, b.tag].filter(Boolean).join(' ')}): ${(b.code.split('\n').find((l) => l.trim() && !l.startsWith('import') && !l.startsWith('<')) ?? '').trim().slice(0, 50)}`;
 
 function node(file: string, code: string): string {
   write(fixture, { [file]: code });
@@ -70,7 +80,7 @@ async function page(path: string): Promise<string> {
   }
 }
 
-describe('README code blocks', () => {
+describe('README and guide code blocks', () => {
   it('are all of a kind this test runs', () => {
     expect(blocks.length).toBeGreaterThan(10);
     expect(blocks.filter((b) => !KINDS.includes([b.lang, b.tag].filter(Boolean).join(' '))).map(title)).toEqual([]);
@@ -79,7 +89,7 @@ describe('README code blocks', () => {
   it('in TypeScript type-check against the published types (strict, no skipLibCheck)', () => {
     const ts = blocks.filter((b) => b.lang === 'ts');
     const dir = join(fixture, 'readme', 'ts');
-    const files = Object.fromEntries(ts.map((b) => [`block-${b.n}.mts`, b.code]));
+    const files = Object.fromEntries(ts.map((b) => [`block-${b.id}.mts`, b.code]));
     write(dir, {
       ...files,
       'tsconfig.json': JSON.stringify({
@@ -120,7 +130,7 @@ describe('README code blocks', () => {
     const pendingWorkers = kind === 'js browser' ? workers : [];
     if (kind === 'js browser') workers = [];
     it(title(b), async () => {
-      const dir = `readme/block-${b.n}`;
+      const dir = `readme/block-${b.id}`;
       switch (kind) {
         case 'js':
           node(`${dir}.mjs`, b.code);

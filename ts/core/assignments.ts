@@ -206,7 +206,7 @@ export class ExternalBlockAssignments extends WasmObject {
 
   /**
    * Whether `id` is in any of the three collections. Probes the record's id table in place
-   * (`crate/src/id_set.rs`: linear probing from the MurmurHash3 finaliser of the id).
+   * (`crate/kvbm-sequence/src/collections/id_set.rs`: linear probing from the MurmurHash3 finaliser of the id).
    */
   contains(id: number): boolean {
     const slots = this.#slotWords();
@@ -460,7 +460,7 @@ export class ExternalBlockAssignments extends WasmObject {
   }
 }
 
-/** The MurmurHash3 finaliser, as `crate/src/id_set.rs` hashes ids. */
+/** The MurmurHash3 finaliser, as `crate/kvbm-sequence/src/collections/id_set.rs` hashes ids. */
 function mix(id: number): number {
   let h = id ^ (id >>> 16);
   h = Math.imul(h, 0x85eb_ca6b);

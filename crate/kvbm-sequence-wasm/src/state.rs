@@ -1,4 +1,4 @@
-//! The binding's state and the one way every export runs ([`run`]): the object table, the
+//! The binding's state and the one way every export runs (`run`): the object table, the
 //! input buffer, the reply, and how a failure becomes a status.
 //!
 //! Place: `crate/kvbm-sequence-wasm/src/state.rs`.
@@ -7,12 +7,12 @@
 //! - Objects (sequences, assignment records) live in a table and cross as a handle: a slot index
 //!   and a generation. A freed, stale or never-issued handle, or one of the wrong kind, is
 //!   reported, never dereferenced.
-//! - Bulk input: the caller asks [`kv_input`] for room for `n` 32-bit words, writes them at the
+//! - Bulk input: the caller asks [`kv_input`](crate::exports::buffers::kv_input) for room for `n` 32-bit words, writes them at the
 //!   returned address, then calls the export with `n`. Exports read only that buffer, never an
 //!   address the caller names, so no argument can point outside memory.
 //! - Results: every export returns a status (0 = success, else an error code, see [`code`]).
 //!   Scalar results and error fields are written to the 16-word return area at
-//!   [`kv_ret_ptr`]; bulk results to an 8-byte-aligned output buffer whose address and byte
+//!   [`kv_ret_ptr`](crate::exports::buffers::kv_ret_ptr); bulk results to an 8-byte-aligned output buffer whose address and byte
 //!   length are return-area words 14 and 15. On error, the output buffer holds the message.
 //! - 64-bit values cross as two 32-bit halves (low first); 128-bit lineage hashes as four
 //!   32-bit words, least significant first.

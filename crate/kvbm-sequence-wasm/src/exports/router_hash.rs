@@ -57,7 +57,7 @@ fn router_hashes(
     })
 }
 
-/// Dynamo's local block hashes (SPEC §6.1): see [`router_hashes`].
+/// Dynamo's local block hashes (SPEC §6.1): see `router_hashes`.
 #[no_mangle]
 pub extern "C" fn kv_router_hashes(
     len: u32,
@@ -78,7 +78,7 @@ pub extern "C" fn kv_router_hashes(
 }
 
 /// The chain of the local block hashes (Dynamo's `compute_seq_hash_for_block`): see
-/// [`router_hashes`].
+/// `router_hashes`.
 #[no_mangle]
 pub extern "C" fn kv_router_sequence_hashes(
     len: u32,

@@ -9,7 +9,7 @@
 //! This is the one XXH3 of our own in the crate. It follows the reference algorithm step for step
 //! (`XXH3_len_17to128_64b`, `XXH3_len_129to240_64b`), and is checked against `xxhash-rust` on
 //! random inputs of every length it covers and on the reference sanity buffer (natively through
-//! the portable [`Pair`], and in WebAssembly by the package tests and `npm run prove:lanes`).
+//! the portable `Pair`, and in WebAssembly by the package tests and `npm run bench:lanes`).
 //! The WebAssembly build uses it only when compiled with `simd128`; everywhere else the crate
 //! hashes with `xxhash-rust` alone.
 
