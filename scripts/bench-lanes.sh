@@ -3,7 +3,7 @@
 # switches block hashing of 17..240 bytes to crate/kvbm-sequence/src/hashing/xxh3_lanes.rs), then checks it equal to the
 # shipped scalar module and times both (scripts/bench-lanes.mjs). The package ships the scalar
 # module only: the lanes were 1.2x faster at block size 16 (W1), under the 1.3x the issue asks for
-# a second module (README, "Performance").
+# a second module (docs/performance.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p .tmp bench-results

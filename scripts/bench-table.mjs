@@ -1,4 +1,4 @@
-// Writes the README's benchmark table from bench-results/results.json (the last `npm run bench`),
+// Writes the benchmark table of docs/performance.md from bench-results/results.json (the last `npm run bench`),
 // between the markers <!-- bench-table --> and <!-- /bench-table -->.
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -58,10 +58,10 @@ for (const key of Object.keys(r.library).sort((a, b) => order(a).localeCompare(o
 }
 const table = rows.join('\n');
 if (process.argv.includes('--write')) {
-  const readme = readFileSync('README.md', 'utf8');
+  const readme = readFileSync('docs/performance.md', 'utf8');
   const re = /<!-- bench-table -->[\s\S]*?<!-- \/bench-table -->/;
-  if (!re.test(readme)) throw new Error('README.md has no bench-table markers');
-  writeFileSync('README.md', readme.replace(re, `<!-- bench-table -->\n${table}\n<!-- /bench-table -->`));
+  if (!re.test(readme)) throw new Error('docs/performance.md has no bench-table markers');
+  writeFileSync('docs/performance.md', readme.replace(re, `<!-- bench-table -->\n${table}\n<!-- /bench-table -->`));
 } else {
   console.log(table);
 }

@@ -1,4 +1,4 @@
-// The README's "Memory without free()" measurement: 20,000 BlockSequences of 4,096 tokens
+// The "Memory without free()" measurement of docs/trust.md: 20,000 BlockSequences of 4,096 tokens
 // (block size 16), each asked for its sequence hashes, then
 //   free   freed at once,
 //   sync   left to the collector in a synchronous loop,

@@ -1,5 +1,7 @@
 /**
  * The public API, shared by the Node and browser entries.
+ *
+ * Place: `ts/api.ts`.
  * @module
  */
 

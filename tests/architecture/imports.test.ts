@@ -114,3 +114,18 @@ describe('architecture: the core crate', () => {
     }
   });
 });
+
+describe('architecture: every module says where it is', () => {
+  it('names its own path in its doc comment (Rust: the //! header, TypeScript: the first /** */)', () => {
+    const sources = [
+      ...files(join(root, 'crate'), '.rs').filter((f) => f.includes(`${join('', 'src', '')}`) && !/(^|\/)tests\.rs$/.test(f)),
+      ...files(join(root, 'ts'), '.ts').filter((f) => !f.includes(join('ts', 'generated')) && !f.endsWith('.generated.ts')),
+    ];
+    const unplaced = sources.filter((file) => {
+      const text = readFileSync(file, 'utf8');
+      const header = file.endsWith('.rs') ? (text.match(/^(\/\/!.*\n)+/)?.[0] ?? '') : (text.match(/^\/\*\*[\s\S]*?\*\//)?.[0] ?? '');
+      return !header.includes(`Place: \`${relative(root, file)}\``);
+    });
+    expect(unplaced.map((f) => relative(root, f))).toEqual([]);
+  });
+});

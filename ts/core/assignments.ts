@@ -1,5 +1,7 @@
 /**
  * One tier's record of which physical block holds which block of a sequence (SPEC §3).
+ *
+ * Place: `ts/core/assignments.ts`.
  * @module
  */
 

@@ -1,5 +1,7 @@
 /**
  * The block sequence (SPEC §2) and light slices of its complete blocks.
+ *
+ * Place: `ts/core/block-sequence.ts`.
  * @module
  */
 

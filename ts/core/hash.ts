@@ -1,5 +1,7 @@
 /**
  * Stateless hashing (SPEC §1, §6.1): the fast path a router uses to name a prompt's blocks.
+ *
+ * Place: `ts/core/hash.ts`.
  * @module
  */
 

@@ -1,5 +1,7 @@
 /**
  * Planning across tiers (SPEC §4).
+ *
+ * Place: `ts/core/plan.ts`.
  * @module
  */
 

@@ -1,5 +1,7 @@
 /**
  * The 128-bit positional lineage hash (SPEC §1.1) as a JavaScript value.
+ *
+ * Place: `ts/core/sequence-hash.ts`.
  * @module
  */
 

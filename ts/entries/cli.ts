@@ -4,6 +4,8 @@
  *   simulated workers and a router, prints a table (or `--json`).
  * - `kvbm-sequence hash [file|-] [options]`: block and sequence hashes of tokens (whitespace-
  *   or comma-separated integers, or a JSON array), for operators who compare with an engine.
+ *
+ * Place: `ts/entries/cli.ts`.
  * @module
  */
 

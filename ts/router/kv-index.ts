@@ -1,6 +1,8 @@
 /**
  * The router's index of the workers' KV caches (SPEC §6.3): engine events in, per-worker
  * overlap with a prompt out.
+ *
+ * Place: `ts/router/kv-index.ts`.
  * @module
  */
 

@@ -1,6 +1,8 @@
 /**
  * Other engines' block hashes as named profiles (vLLM's CBOR hashes, SGLang's page hash,
  * llm-d's block key), so a router can name blocks the way an engine's KV events do.
+ *
+ * Place: `ts/router/profiles.ts`.
  * @module
  */
 

@@ -1,5 +1,7 @@
 /**
  * Dynamo's own `RouterEvent` (JSON, as its workers publish it) to index events.
+ *
+ * Place: `ts/router/router-event.ts`.
  * @module
  */
 

@@ -1,6 +1,8 @@
 /**
  * Choosing the worker (SPEC §6.4): Dynamo's `KvRouterConfig` cost and temperature, and the
  * per-worker load tracking that feeds it.
+ *
+ * Place: `ts/router/select.ts`.
  * @module
  */
 

@@ -2,6 +2,8 @@
  * vLLM's KV events (`vllm.distributed.kv_events`), as its ZMQ publisher sends them, to index
  * events — the job of Dynamo's `KvEventPublisher` for vLLM. Entry point `kvbm-sequence/vllm`
  * (it brings `@msgpack/msgpack`).
+ *
+ * Place: `ts/router/vllm.ts`.
  * @module
  */
 

@@ -1,6 +1,8 @@
 /**
  * Ownership of objects that live in WebAssembly memory: a handle (slot index and generation),
  * `free()`, `[Symbol.dispose]()` and a `FinalizationRegistry` for what the user forgets.
+ *
+ * Place: `ts/runtime/handle.ts`.
  * @module
  */
 

@@ -2,6 +2,8 @@
  * Loading the WebAssembly module: `init()` (async) and `initSync()`. The default entries inline
  * the module's bytes and load them on first use where the runtime compiles synchronously; the
  * `/slim` entry ships none, so its caller passes the module (or its URL).
+ *
+ * Place: `ts/runtime/init.ts`.
  * @module
  */
 

@@ -1,6 +1,8 @@
 /**
  * The module's bytes, inlined in the default entries as base64 (the `/slim` entry leaves them
  * out; `kvbm-sequence/wasm` is the same module as a file).
+ *
+ * Place: `ts/runtime/inlined.ts`.
  * @module
  */
 

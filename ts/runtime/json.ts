@@ -2,6 +2,8 @@
  * Values that travel: `JSON.stringify` works on what the API returns (64-bit integers as
  * decimal strings, typed arrays as arrays, a `SequenceHash` as its text form), and helpers turn
  * hash arrays into strings and back.
+ *
+ * Place: `ts/runtime/json.ts`.
  * @module
  */
 

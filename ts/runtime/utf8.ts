@@ -1,6 +1,8 @@
 /**
  * UTF-8 text to bytes and back: `TextEncoder` / `TextDecoder` where the runtime has them, a
  * plain implementation where it has not (Jest's jsdom environment).
+ *
+ * Place: `ts/runtime/utf8.ts`.
  * @module
  */
 

@@ -1,6 +1,8 @@
 /**
  * Argument checks: every value crosses into WebAssembly only after it is known to be what the
  * export takes. Wrong types throw `TypeError`, wrong values `RangeError`, naming the argument.
+ *
+ * Place: `ts/runtime/validate.ts`.
  * @module
  */
 

@@ -7,6 +7,8 @@
  * admitted, and it holds its blocks until `timestamp + computed tokens / prefill rate + output
  * tokens × decode time`, when it releases them. Requests that end by a request's timestamp are
  * finished before it is admitted.
+ *
+ * Place: `ts/sim/replay.ts`.
  * @module
  */
 

@@ -3,6 +3,8 @@
  * optionally a host tier G2, each a {@link TierPool}; per request, match the prompt in G1, then
  * in G2 past G1's match (onboarding), allocate, "compute", register, offload newly registered
  * blocks to G2 (write-through), decode, and release at the end.
+ *
+ * Place: `ts/sim/worker.ts`.
  * @module
  */
 

@@ -2,6 +2,8 @@
  * A tier's block pool (SPEC §7): block ids that are free, active (held by requests) or inactive
  * (registered, reusable by hash, evictable), with prefix matching, allocation with eviction,
  * registration with KVBM's dedup, and the KV events a router index takes.
+ *
+ * Place: `ts/tiers/pool.ts`.
  * @module
  */
 

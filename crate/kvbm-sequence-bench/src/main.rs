@@ -4,6 +4,8 @@
 //!
 //! Prints one JSON object: `{ "name": { "median": ns, "p10": ns, "p90": ns, "runs": n,
 //! "units": n } }`, times per whole iteration.
+//!
+//! Place: `crate/kvbm-sequence-bench/src/main.rs`.
 
 use indexmap::IndexMap;
 use kvbm_sequence::router::index::{KvIndex, StoredBlock, WorkerKey};

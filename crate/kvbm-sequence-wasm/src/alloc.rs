@@ -7,6 +7,8 @@
 //! is in place (or reports out-of-memory before doing anything).
 //!
 //! Native builds keep Rust's default allocator; this module is compiled there only for its tests.
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/alloc.rs`.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -6,6 +6,8 @@
 //! `wasm-opt` can inline into the hashing loops (see `scripts/build.sh`); the arithmetic is the
 //! schoolbook product of 32-bit halves, exact for all inputs. The XXH3 code itself stays the
 //! `xxhash-rust` crate's.
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/intrinsics.rs`.
 
 /// `a * b` modulo 2^128, as compiler-rt's `__multi3`.
 #[cfg(target_arch = "wasm32")]

@@ -1,5 +1,7 @@
 //! What an export hands back: the 16-word return area (scalars, error fields, the output
 //! buffer's address and length) and the 8-byte-aligned output buffer (bulk results, messages).
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/reply.rs`.
 
 use crate::contract::{code, RET_OUT_LEN, RET_OUT_PTR, RET_WORDS};
 use crate::state::{Failure, Outcome};

@@ -1,5 +1,7 @@
 //! Objects behind handles: a slot index and a generation. Slots are reused, generations are not
 //! (until 2^32 objects were made), so a freed or stale handle is reported, never dereferenced.
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/table.rs`.
 
 use crate::state::Failure;
 use kvbm_sequence::error::try_reserve;

@@ -1,6 +1,8 @@
 //! The wire contract ([`crate::contract`]) rendered as TypeScript: the committed
 //! `ts/runtime/protocol.generated.ts`, which the facade imports instead of writing any of it
 //! again. Rendered by `src/bin/protocol.rs`; `tests/protocol.rs` checks the committed file.
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/typescript.rs`.
 
 use crate::contract::*;
 use std::fmt::Write;

@@ -49,6 +49,7 @@ impl fmt::Display for TokenExtensionReason {
 /// Every error the crate reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
+    // Sequences and tier records (SPEC §2–§5).
     /// `extend_block_ids`: a known id appeared after the first new id.
     OrderingViolation {
         /// The known id found out of place.
@@ -83,16 +84,31 @@ pub enum Error {
     },
     /// A block size of 0.
     InvalidBlockSize,
-    /// Memory for `requested` more items (tokens, blocks or ids) could not be reserved.
-    OutOfMemory {
-        /// How many items were asked for.
-        requested: usize,
-    },
     /// A raw 128-bit value that no lineage hash has (mode 3, or a mode too wide for its position).
     InvalidLineageHash {
         /// The rejected raw value.
         raw: u128,
     },
+    /// Blocks from a sequence of another block size or salt than the one the record or pool is
+    /// bound to.
+    BindingMismatch {
+        /// The bound block size.
+        expected_block_size: usize,
+        /// The bound salt.
+        expected_salt_hash: u64,
+        /// The block size given.
+        block_size: usize,
+        /// The salt given.
+        salt_hash: u64,
+    },
+    /// Two lists that must have the same length do not.
+    LengthMismatch {
+        /// Ids given.
+        ids: usize,
+        /// Blocks given.
+        blocks: usize,
+    },
+    // Tier pools (SPEC §7).
     /// A pool cannot supply `requested` blocks: only `available` are free or evictable.
     PoolExhausted {
         /// Blocks asked for.
@@ -115,23 +131,7 @@ pub enum Error {
         /// What was asked: "release", "register".
         operation: &'static str,
     },
-    /// Blocks from a sequence of another block size or salt than the one the record or pool is
-    /// bound to.
-    BindingMismatch {
-        /// The bound block size.
-        expected_block_size: usize,
-        /// The bound salt.
-        expected_salt_hash: u64,
-        /// The block size given.
-        block_size: usize,
-        /// The salt given.
-        salt_hash: u64,
-    },
-    /// Bytes that are not a snapshot this version can restore.
-    InvalidSnapshot {
-        /// What is wrong.
-        reason: &'static str,
-    },
+    // The router's load model (SPEC §6.4).
     /// A request number the load tracker does not know, or (`running`) already runs.
     RequestState {
         /// The request number.
@@ -139,12 +139,17 @@ pub enum Error {
         /// Whether it is running (refused by `add_request`) or unknown (refused by the rest).
         running: bool,
     },
-    /// Two lists that must have the same length do not.
-    LengthMismatch {
-        /// Ids given.
-        ids: usize,
-        /// Blocks given.
-        blocks: usize,
+    // Snapshots.
+    /// Bytes that are not a snapshot this version can restore.
+    InvalidSnapshot {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    // Every domain.
+    /// Memory for `requested` more items (tokens, blocks or ids) could not be reserved.
+    OutOfMemory {
+        /// How many items were asked for.
+        requested: usize,
     },
 }
 

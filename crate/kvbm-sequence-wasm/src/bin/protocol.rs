@@ -5,6 +5,8 @@
 //! kvbm-protocol --check FILE   # fails when the file differs from the contract
 //! kvbm-protocol                # prints it
 //! ```
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/bin/protocol.rs`.
 
 use kvbm_sequence_wasm::typescript::render as render_typescript;
 use std::process::ExitCode;

@@ -1,4 +1,6 @@
 //! Exports of one tier's assignment record (SPEC §3).
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/exports/assignments.rs`.
 
 use crate::exports::sequence::block_range;
 use crate::state::{hash_of, run, State};

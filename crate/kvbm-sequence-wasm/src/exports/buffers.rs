@@ -1,5 +1,7 @@
 //! Exports of the buffers and bookkeeping: the return area, the input buffer, live objects,
 //! freeing a handle.
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/exports/buffers.rs`.
 
 use crate::contract::{code, MAX_INPUT_WORDS, RET_WORDS};
 use crate::state::{run, STATE};

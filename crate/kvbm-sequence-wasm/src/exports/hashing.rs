@@ -1,4 +1,6 @@
 //! Exports of block hashing (SPEC §1): block and sequence hashes of tokens, the router salt.
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/exports/hashing.rs`.
 
 use crate::state::{memory_bytes, run, Failure};
 use kvbm_sequence::hashing::{compute_salt_hash, for_each_block, for_each_block_le_bytes};

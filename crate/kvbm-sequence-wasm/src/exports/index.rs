@@ -8,6 +8,8 @@
 //! - kind 2, `cleared`.
 //!
 //! The whole stream is parsed before any event applies, so a malformed stream changes nothing.
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/exports/index.rs`.
 
 use crate::contract::{DUMP_WORDS, EVENT_KIND};
 use crate::state::{flag, run, select, Failure, State};

@@ -1,4 +1,6 @@
 //! Exports of lineage hashes (SPEC §1.1): build, take apart, print, compare.
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/exports/lineage.rs`.
 
 use crate::state::{hash_of, run};
 use kvbm_sequence::words::{hi, join, lineage_words, lo};

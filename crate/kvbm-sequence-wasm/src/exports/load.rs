@@ -1,5 +1,7 @@
 //! Exports of the load tracker ([`kvbm_sequence::router::load`]). Hashes cross as (low, high) word pairs in the
 //! input buffer; prefill token counts as f64.
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/exports/load.rs`.
 
 use crate::state::run;
 use crate::table::Object;

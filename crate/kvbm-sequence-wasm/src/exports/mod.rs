@@ -2,6 +2,8 @@
 //! hashes, sequences, assignment records, plans, pools, router hashes, engine profiles, the
 //! index, the load model, snapshots. Names and parameters are those of
 //! [`crate::contract::EXPORTS`].
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/exports/mod.rs`.
 
 pub mod assignments;
 pub mod buffers;

@@ -1,4 +1,6 @@
 //! Exports of transfer plans between two records (SPEC §4).
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/exports/plan.rs`.
 
 use crate::state::{run, State};
 use kvbm_sequence::{zip_assigned, zip_assigned_pending};

@@ -1,4 +1,6 @@
 //! Exports of the tier pool ([`kvbm_sequence::tiers::pool`]).
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/exports/pool.rs`.
 
 use crate::contract::EVICTION_POLICY;
 use crate::state::{hash_of, run, select, Failure, State};

@@ -1,4 +1,6 @@
 //! Exports of the engine hash profiles ([`kvbm_sequence::router::profiles`]).
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/exports/profiles.rs`.
 
 use crate::contract::{ENGINE_PROFILE, EXTRA_KEY_KIND, NULL_COUNT};
 use crate::state::{memory_bytes, run, select, Failure};

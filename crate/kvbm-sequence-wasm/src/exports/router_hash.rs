@@ -1,4 +1,6 @@
 //! Exports of the router's block hashes ([`kvbm_sequence::router::hashes`]).
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/exports/router_hash.rs`.
 
 use crate::state::{flag, run, Failure};
 use kvbm_sequence::router::hashes::{chain_local_hashes, for_each_local_hash, RouterHashOptions};

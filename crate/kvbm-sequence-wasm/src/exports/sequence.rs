@@ -1,4 +1,6 @@
 //! Exports of block sequences (SPEC §2).
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/exports/sequence.rs`.
 
 use crate::contract::TO_END;
 use crate::state::{run, Failure, State};

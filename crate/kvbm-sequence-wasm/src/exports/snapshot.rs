@@ -1,5 +1,7 @@
 //! Exports of snapshots ([`kvbm_sequence::snapshot`]): any sequence, record, pool or index to
 //! words, and back.
+//!
+//! Place: `crate/kvbm-sequence-wasm/src/exports/snapshot.rs`.
 
 use crate::state::{run, State};
 use crate::table::Object;

@@ -1,4 +1,6 @@
 //! [`FastMap`]: the hash map the index, the load model and the pools key by hashes and ids.
+//!
+//! Place: `crate/kvbm-sequence/src/collections/fast_map.rs`.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

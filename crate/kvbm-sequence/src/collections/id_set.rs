@@ -7,6 +7,8 @@
 //! recorded in `has_max`; an id's home slot is `mix(id) & (slots.len() - 1)` and it sits at the
 //! first slot from there on (wrapping) that is not taken by another id — no empty slot in
 //! between. Deletion shifts later entries back, so that invariant holds without tombstones.
+//!
+//! Place: `crate/kvbm-sequence/src/collections/id_set.rs`.
 
 use std::collections::TryReserveError;
 

@@ -2,7 +2,7 @@
 //! (the store's open-addressing id set, read in place by the facade) and [`sort`] (one small
 //! heapsort instead of std's four sort instances in the module).
 //!
-//! Place: `crate/kvbm-sequence/src/collections/` — below every domain; imports nothing but std.
+//! Place: `crate/kvbm-sequence/src/collections/mod.rs` — below every domain; imports nothing but std.
 
 mod fast_map;
 pub mod id_set;

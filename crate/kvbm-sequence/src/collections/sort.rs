@@ -2,6 +2,8 @@
 //! multimodal hashes). The standard library's pattern-defeating quicksort is faster on large
 //! inputs but is instantiated anew for every element type and comparison, at 3–7 KB of
 //! WebAssembly each; this one costs a few hundred bytes per use and is O(n log n) always.
+//!
+//! Place: `crate/kvbm-sequence/src/collections/sort.rs`.
 
 use std::cmp::Ordering;
 

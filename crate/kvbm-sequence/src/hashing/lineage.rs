@@ -7,6 +7,8 @@
 //! mode 1: position < 2^16 (P = 16, R = 46)
 //! mode 2: position < 2^24 (P = 24, R = 38)
 //! ```
+//!
+//! Place: `crate/kvbm-sequence/src/hashing/lineage.rs`.
 
 use crate::error::{Error, Result};
 use std::cmp::Ordering;

@@ -2,7 +2,7 @@
 //! Dynamo's router salt; the 128-bit lineage hash ([`lineage`]) and the SIMD128 experiment
 //! ([`xxh3_lanes`]).
 //!
-//! Place: `crate/kvbm-sequence/src/hashing/` — the first step of the data flow (tokens → hashes).
+//! Place: `crate/kvbm-sequence/src/hashing/mod.rs` — the first step of the data flow (tokens → hashes).
 
 pub mod lineage;
 pub mod xxh3_lanes;

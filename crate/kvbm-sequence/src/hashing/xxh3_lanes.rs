@@ -12,6 +12,8 @@
 //! the portable `Pair`, and in WebAssembly by the package tests and `npm run bench:lanes`).
 //! The WebAssembly build uses it only when compiled with `simd128`; everywhere else the crate
 //! hashes with `xxhash-rust` alone.
+//!
+//! Place: `crate/kvbm-sequence/src/hashing/xxh3_lanes.rs`.
 
 /// Shortest input this path hashes (shorter ones need no 16-byte mix pairs).
 pub const MIN_LEN: usize = 17;

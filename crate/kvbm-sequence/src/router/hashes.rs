@@ -1,5 +1,7 @@
 //! The router's block hashes (SPEC §6.1): Dynamo's `LocalBlockHash`, one unchained XXH3-64 per
 //! complete block, with the router's two options — multimodal objects and the EAGLE window.
+//!
+//! Place: `crate/kvbm-sequence/src/router/hashes.rs`.
 
 use crate::error::{Error, Result};
 use crate::hashing::{sequence_hash, xxh3};

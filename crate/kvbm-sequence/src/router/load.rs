@@ -1,6 +1,8 @@
 //! The router's load tracker (SPEC §6.4): per worker, the blocks its running requests hold (a
 //! block shared by several requests counts once) and the prefill tokens queued on it; from them,
 //! each worker's potential load if it took a new request.
+//!
+//! Place: `crate/kvbm-sequence/src/router/load.rs`.
 
 use crate::collections::FastMap;
 use crate::error::{out_of_memory, try_reserve, Error, Result};

@@ -2,7 +2,7 @@
 //! ([`profiles`]), the radix index of the workers' caches ([`index`]) and the load model
 //! ([`load`]).
 //!
-//! Place: `crate/kvbm-sequence/src/router/` — events → index → the chosen worker in the data
+//! Place: `crate/kvbm-sequence/src/router/mod.rs` — events → index → the chosen worker in the data
 //! flow.
 
 pub mod hashes;

@@ -12,6 +12,8 @@
 //! - `llm-d` (its KV-cache manager's block key): FNV-64a of the canonical CBOR of
 //!   `[parent (uint), [token ids], null]`; the first parent is FNV-64a of the CBOR of
 //!   `[FNV-64a(hash seed), null, model name]`. The key is the event id.
+//!
+//! Place: `crate/kvbm-sequence/src/router/profiles.rs`.
 
 use crate::error::{Error, Result};
 

@@ -1,4 +1,6 @@
 //! One tier's record of which physical block holds which block of a sequence (SPEC §3).
+//!
+//! Place: `crate/kvbm-sequence/src/sequence/assignments.rs`.
 
 use crate::error::{Error, Result};
 use crate::hashing::lineage::SequenceHash;

@@ -1,5 +1,7 @@
 //! The block sequence (SPEC §2): tokens cut into fixed-size blocks, each complete block hashed
 //! once, the remainder kept as the partial block.
+//!
+//! Place: `crate/kvbm-sequence/src/sequence/block_sequence.rs`.
 
 use crate::error::{try_reserve, Error, Result, TokenExtensionReason};
 use crate::hashing::lineage::{SequenceHash, POSITION_LIMIT};

@@ -2,7 +2,7 @@
 //! ([`store`]) under one tier's record ([`assignments`]), and transfer plans between two
 //! records ([`plan`]).
 //!
-//! Place: `crate/kvbm-sequence/src/sequence/` — hashes → records in the data flow.
+//! Place: `crate/kvbm-sequence/src/sequence/mod.rs` — hashes → records in the data flow.
 
 pub mod assignments;
 pub mod block_sequence;

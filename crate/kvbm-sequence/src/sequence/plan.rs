@@ -1,4 +1,6 @@
 //! Planning across tiers (SPEC §4): which blocks of one tier line up with which of another.
+//!
+//! Place: `crate/kvbm-sequence/src/sequence/plan.rs`.
 
 use crate::sequence::assignments::ExternalBlockAssignments;
 use crate::sequence::store::BlockId;

@@ -5,6 +5,8 @@
 //! and assigned are plain vectors that only grow at the back (or are drained whole). Ids and
 //! hashes are kept in separate vectors, so the id lists can be compared and copied out as slices.
 //! A hash set of every id present answers `contains` in O(1).
+//!
+//! Place: `crate/kvbm-sequence/src/sequence/store.rs`.
 
 use crate::error::{try_reserve, Result};
 use crate::hashing::lineage::SequenceHash;

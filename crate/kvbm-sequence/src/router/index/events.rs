@@ -1,5 +1,7 @@
 //! Applying events to the index: `stored`, `removed`, `cleared`, worker removal, and the
 //! approximate mode's records and expiry (SPEC §6.3).
+//!
+//! Place: `crate/kvbm-sequence/src/router/index/events.rs`.
 
 use super::*;
 

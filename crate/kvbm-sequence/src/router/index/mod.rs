@@ -10,6 +10,8 @@
 //! Nodes live in an arena (`Vec`) with a free list; children are found through one hash map
 //! keyed by (parent, local hash) and enumerated through sibling links, so a node costs no map of
 //! its own.
+//!
+//! Place: `crate/kvbm-sequence/src/router/index/mod.rs`.
 
 use crate::error::{out_of_memory, Result};
 use crate::hashing::sequence_hash;

@@ -1,5 +1,7 @@
 //! Reading the index: `find_matches` (SPEC §6.3), the dump that rebuilds it and the invariant
 //! check the tests use.
+//!
+//! Place: `crate/kvbm-sequence/src/router/index/queries.rs`.
 
 use super::*;
 use crate::words::{Reader, Writer};

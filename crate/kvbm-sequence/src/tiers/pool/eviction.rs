@@ -1,5 +1,7 @@
 //! The eviction order of inactive blocks: an intrusive list in release order (LRU) or an
 //! ordered map by registration (FIFO).
+//!
+//! Place: `crate/kvbm-sequence/src/tiers/pool/eviction.rs`.
 
 use super::*;
 

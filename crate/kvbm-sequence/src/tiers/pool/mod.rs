@@ -10,6 +10,8 @@
 //!
 //! Costs: a block moves between states in O(1) (free: a FIFO queue; LRU eviction: an intrusive
 //! list in release order) or O(log n) (FIFO-by-registration eviction: an ordered map).
+//!
+//! Place: `crate/kvbm-sequence/src/tiers/pool/mod.rs`.
 
 use crate::error::{out_of_memory, try_reserve, Error, Result};
 mod eviction;

@@ -1,5 +1,7 @@
 //! A pool as snapshot words ([`crate::words`]): every slot's state, both eviction orders and
 //! the counters, so that a restored pool behaves exactly as the original.
+//!
+//! Place: `crate/kvbm-sequence/src/tiers/pool/snapshot.rs`.
 
 use super::*;
 use crate::words::{Reader, Writer};
