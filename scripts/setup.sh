@@ -26,15 +26,15 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
-# The engines' own Python hashing libraries (vLLM: cbor2, xxhash), as a test oracle for the
-# engine hash profiles.
-if ! /usr/bin/python3 -c 'import cbor2, xxhash' >/dev/null 2>&1; then
+# The engines' own Python libraries (vLLM: cbor2, xxhash, msgpack), as test oracles for the
+# engine hash profiles and the KV event wire forms.
+if ! /usr/bin/python3 -c 'import cbor2, xxhash, msgpack' >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing Debian's python3-cbor2 and python3-xxhash (test oracle)" >&2
+    echo "setup: installing Debian's python3-cbor2, python3-xxhash and python3-msgpack (test oracles)" >&2
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-cbor2 python3-xxhash >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-cbor2 python3-xxhash python3-msgpack >/dev/null
   else
-    echo "setup: python3-cbor2 / python3-xxhash not found; the profile tests need them" >&2
+    echo "setup: python3-cbor2 / python3-xxhash / python3-msgpack not found; the oracle tests need them" >&2
   fi
 fi
 

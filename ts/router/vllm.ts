@@ -1,7 +1,8 @@
 /**
- * vLLM's KV events (`vllm.distributed.kv_events`), as its ZMQ publisher sends them, to index
- * events — the job of Dynamo's `KvEventPublisher` for vLLM. Entry point `kvbm-sequence/vllm`
- * (it brings `@msgpack/msgpack`).
+ * vLLM's and SGLang's KV events, as their ZMQ publishers send them, to index events — the job of
+ * Dynamo's `KvEventPublisher`. Every wire generation (SPEC §6.5.2–§6.5.3) is read; what cannot be
+ * used is counted per kind and reported (SPEC §6.5.5), never dropped without a word; `strict`
+ * throws instead. Entry point `kvbm-sequence/vllm` (it brings `@msgpack/msgpack`).
  *
  * Place: `ts/router/vllm.ts`.
  * @module
@@ -10,15 +11,78 @@
 import { decode } from '@msgpack/msgpack';
 import { utf8Decode } from '../runtime/utf8.js';
 import { computeBlockHashes, computeSaltHash, jsonReady, type KvEvent, type StoredBlock } from 'kvbm-sequence';
+import { readBatch, readEvent, WireError, wireInt, type WireNote, type WireStored } from './engine-wire.js';
+
+export { engineBlockHash, WireError } from './engine-wire.js';
 
 /** Where the events come from and how the router hashes blocks. */
 export interface VllmSource {
   /** The worker that published the batch. */
   readonly workerId: bigint | number;
-  /** The router's block size (the engine's `block_size`; larger event blocks that are a multiple are split). */
+  /** The router's block size. An engine block size that is a multiple of it is split; any other is a `BlockSizeMismatch`. */
   readonly blockSize: number;
-  /** Rank to use when the batch names none (default 0). */
+  /** Rank to use when the batch names none (SGLang's older batches; default 0). */
   readonly dpRank?: number;
+  /** Throw a {@link DecodeError} at the first thing that cannot be used, instead of counting it. */
+  readonly strict?: boolean;
+}
+
+/** A storage tier, as Dynamo maps an event's `medium` (`StorageTier::from_kv_medium`). */
+export type StorageTier = 'device' | 'host' | 'disk' | 'external';
+
+/** An index event of a lower tier than the device (the primary index holds device blocks only). */
+export type TierEvent = KvEvent & { readonly tier: Exclude<StorageTier, 'device'> };
+
+/** What decoding could not use, by kind (each a number of events unless said otherwise). */
+export interface DecodeCounts {
+  /** Events of a type that is none of the three, by type. */
+  unknownEventTypes: Record<string, number>;
+  /** Fields no generation defines, by name (`BlockStored.foo`, `BlockStored[12]`, `batch.x`): occurrences. */
+  unknownFields: Record<string, number>;
+  /** Stored events whose blocks were dropped: the engine's block size is not the router's nor a multiple of it. */
+  blockSizeMismatch: number;
+  /** Stored events that repeat a hash within the parent and their blocks (Dynamo drops them). */
+  invalidBlockSequence: number;
+  /** Events whose `locality` is `REMOTE` or unknown (Dynamo drops them). */
+  nonLocalEvents: number;
+  /** Events of a non-full-attention group, or of a higher group than the worker's first (hybrid models). */
+  filteredGroupEvents: number;
+  /** Stored events whose token ids are too few for their blocks: the blocks past them are dropped. */
+  shortTokenEvents: number;
+  /** Events with a `medium` no tier mapping knows, by medium. */
+  unknownMediums: Record<string, number>;
+  /** Events whose fields are not what they take (skipped; `strict` throws). */
+  malformedEvents: number;
+}
+
+/** A warning a caller may subscribe to: given once per source and kind (and name). */
+export type DecodeWarning =
+  | {
+      readonly kind: 'BlockSizeMismatch';
+      readonly workerId: bigint | number;
+      readonly dpRank: number;
+      readonly engineBlockSize: number;
+      readonly routerBlockSize: number;
+    }
+  | {
+      readonly kind: 'UnknownEventType' | 'UnknownField' | 'UnknownMedium';
+      readonly workerId: bigint | number;
+      readonly dpRank: number;
+      readonly name: string;
+    }
+  | { readonly kind: 'MalformedEvent'; readonly workerId: bigint | number; readonly dpRank: number; readonly message: string };
+
+/** Thrown by a `strict` decoder: what could not be used, with the warning's fields. */
+export class DecodeError extends TypeError {
+  /** What it is. */
+  readonly warning: DecodeWarning;
+
+  /** An error for `warning`. */
+  constructor(message: string, warning: DecodeWarning) {
+    super(message);
+    this.name = 'DecodeError';
+    this.warning = warning;
+  }
 }
 
 /** A decoded `KVEventBatch`. */
@@ -27,10 +91,16 @@ export interface VllmBatch {
   readonly ts: number;
   /** The batch's data-parallel rank (or the source's). */
   readonly dpRank: number;
-  /** The batch's events as index events. */
+  /** The device-tier events, for the index. */
   readonly events: KvEvent[];
-  /** Events of kinds this decoder does not know, skipped. */
+  /** Events of lower tiers (host, disk, external), each with its tier. */
+  readonly tierEvents: TierEvent[];
+  /** Events that were not used: the number of them (unknown types, dropped ones). */
   readonly skipped: number;
+  /** What this batch held that could not be used, by kind. */
+  readonly counts: DecodeCounts;
+  /** Warnings raised by this batch (each only the first time for its source). */
+  readonly warnings: DecodeWarning[];
 }
 
 /** A decoded ZMQ multipart message: `[topic, sequence (8 bytes, big-endian), payload]`. */
@@ -41,40 +111,302 @@ export interface VllmMessage extends VllmBatch {
   readonly seq: bigint;
 }
 
-const U64 = (1n << 64n) - 1n;
+/** Empty counts. */
+export function emptyCounts(): DecodeCounts {
+  return {
+    unknownEventTypes: {},
+    unknownFields: {},
+    blockSizeMismatch: 0,
+    invalidBlockSequence: 0,
+    nonLocalEvents: 0,
+    filteredGroupEvents: 0,
+    shortTokenEvents: 0,
+    unknownMediums: {},
+    malformedEvents: 0,
+  };
+}
 
-/** An engine block hash as Dynamo's 64-bit id: an integer (negative ones wrap), or the last 8 bytes of a digest, big-endian. */
-export function engineBlockHash(value: unknown, name = 'block hash'): bigint {
-  if (typeof value === 'bigint') return value & U64;
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value) & U64;
-  if (value instanceof Uint8Array) {
-    let v = 0n;
-    for (const b of value.subarray(Math.max(0, value.length - 8))) v = (v << 8n) | BigInt(b);
-    return v;
+/** Adds `b` into `a`. */
+export function addCounts(a: DecodeCounts, b: DecodeCounts): void {
+  for (const key of ['unknownEventTypes', 'unknownFields', 'unknownMediums'] as const) {
+    for (const [k, v] of Object.entries(b[key])) a[key][k] = (a[key][k] ?? 0) + v;
   }
-  throw new TypeError(`${name} must be an integer or bytes, got ${typeof value}`);
+  for (const key of [
+    'blockSizeMismatch',
+    'invalidBlockSequence',
+    'nonLocalEvents',
+    'filteredGroupEvents',
+    'shortTokenEvents',
+    'malformedEvents',
+  ] as const) {
+    a[key] += b[key];
+  }
 }
 
-function int(value: unknown, name: string): number {
-  const v = typeof value === 'bigint' ? Number(value) : value;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new TypeError(`${name} must be a non-negative integer`);
-  return v;
-}
+const TIERS: Record<string, StorageTier> = {
+  GPU: 'device',
+  DEVICE: 'device',
+  CPU: 'host',
+  CPU_PINNED: 'host',
+  CPU_TIER1: 'host',
+  CPU_TIER2: 'disk',
+  DISK: 'disk',
+  NVME: 'disk',
+  STORAGE: 'disk',
+  EXTERNAL: 'external',
+  NETWORK: 'external',
+  REMOTE: 'external',
+  SHARED: 'external',
+};
 
-/** vLLM's multimodal identifiers in `extra_keys`: 64-hex-digit digests, the first 16 digits as the mm hash. */
-function mmHashesOf(extraKeys: unknown): Array<bigint[] | null> | undefined {
-  if (!Array.isArray(extraKeys)) return undefined;
-  const out = extraKeys.map((keys: unknown) => {
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+const SALT_KEY = 'dynamo-cache-salt:';
+
+/**
+ * What `extra_keys` say for the router's hash (Dynamo's conventions reading vLLM events): per
+ * block its multimodal hashes — a 64-hex identifier (alone, or first in an `(identifier, offset)`
+ * pair) gives its first 16 digits, another identifier of a pair its XXH3-64 — and the namespace a `dynamo-cache-salt:<ns>` key in block 0 names.
+ * A 64-hex LoRA name repeated in the keys is the adapter, not a multimodal hash.
+ */
+function extraKeysOf(
+  extraKeys: unknown,
+  loraName: string | null,
+): { mm: Array<bigint[] | null> | undefined; namespace: string | undefined } {
+  if (!Array.isArray(extraKeys)) return { mm: undefined, namespace: undefined };
+  let namespace: string | undefined;
+  const mm = extraKeys.map((keys: unknown, block: number) => {
     if (!Array.isArray(keys)) return null;
     const found: bigint[] = [];
     for (const k of keys) {
-      const text = typeof k === 'string' ? k : Array.isArray(k) && typeof k[0] === 'string' ? k[0] : undefined;
-      if (text !== undefined && /^[0-9a-fA-F]{64}$/.test(text)) found.push(BigInt(`0x${text.slice(0, 16)}`));
+      const id = typeof k === 'string' ? k : Array.isArray(k) && typeof k[0] === 'string' ? k[0] : undefined;
+      if (id === undefined || id === loraName) continue;
+      if (id.startsWith(SALT_KEY)) {
+        if (block === 0) namespace = id.slice(SALT_KEY.length);
+        continue;
+      }
+      if (HEX64.test(id)) found.push(BigInt(`0x${id.slice(0, 16)}`));
+      else if (Array.isArray(k)) found.push(xxh3Text(id));
     }
     return found.length > 0 ? found : null;
   });
-  return out.some((x) => x !== null) ? out : undefined;
+  return { mm: mm.some((x) => x !== null) ? mm : undefined, namespace };
 }
+
+/** XXH3-64 (seed 0) of a string's UTF-8: `computeSaltHash` with only a LoRA name is 1337 + it. */
+function xxh3Text(text: string): bigint {
+  return (computeSaltHash({ lora: text }) - 1337n) & ((1n << 64n) - 1n);
+}
+
+/** Where {@link VllmDecoder} puts one batch's results. */
+interface EventSink {
+  readonly counts: DecodeCounts;
+  readonly note: (n: WireNote) => void;
+  readonly warn: (w: DecodeWarning, key: string) => void;
+  readonly events: KvEvent[];
+  readonly tierEvents: TierEvent[];
+  readonly skip: () => void;
+}
+
+/** A stateful decoder of one source: counts accumulate, warnings are given once. */
+export class VllmDecoder {
+  /** Everything not used so far, by kind. */
+  readonly counts: DecodeCounts = emptyCounts();
+  readonly #source: VllmSource;
+  readonly #warned = new Set<string>();
+  readonly #firstGroup = new Map<number, number>();
+  readonly #onWarning: ((w: DecodeWarning) => void) | undefined;
+
+  /** A decoder for `source`; `onWarning` hears each warning once. */
+  constructor(source: VllmSource, onWarning?: (w: DecodeWarning) => void) {
+    if (source === null || typeof source !== 'object') throw new TypeError('source must be { workerId, blockSize }');
+    if (!Number.isInteger(source.blockSize) || source.blockSize < 1) throw new RangeError('source.blockSize must be an integer >= 1');
+    if (typeof source.workerId !== 'bigint' && !Number.isSafeInteger(source.workerId))
+      throw new TypeError('source.workerId must be a bigint or a safe integer');
+    if (source.dpRank !== undefined && (!Number.isInteger(source.dpRank) || source.dpRank < 0))
+      throw new RangeError('source.dpRank must be an integer >= 0');
+    this.#source = source;
+    this.#onWarning = onWarning;
+  }
+
+  /** Decodes one msgpack `KVEventBatch` payload (any generation). */
+  decode(payload: Uint8Array): VllmBatch {
+    if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array');
+    let raw: unknown;
+    try {
+      raw = decode(payload, { useBigInt64: true });
+    } catch (e) {
+      throw new TypeError(`payload is not a msgpack KVEventBatch: ${(e as Error).message}`, { cause: e });
+    }
+    const counts = emptyCounts();
+    const warnings: DecodeWarning[] = [];
+    const source = this.#source;
+    let dpRank = source.dpRank ?? 0;
+    const warn = (w: DecodeWarning, key: string): void => {
+      if (source.strict) throw new DecodeError(messageOf(w), w);
+      if (this.#warned.has(key)) return;
+      this.#warned.add(key);
+      warnings.push(w);
+      this.#onWarning?.(w);
+    };
+    const note = (n: WireNote): void => {
+      const w = {
+        kind: n.kind === 'unknownEventType' ? ('UnknownEventType' as const) : ('UnknownField' as const),
+        workerId: source.workerId,
+        dpRank,
+        name: n.name,
+      };
+      const bucket = n.kind === 'unknownEventType' ? counts.unknownEventTypes : counts.unknownFields;
+      bucket[n.name] = (bucket[n.name] ?? 0) + 1;
+      warn(w, `${w.kind}:${dpRank}:${n.name}`);
+    };
+    const batch = readBatch(raw, note);
+    dpRank = batch.dpRank ?? dpRank;
+    const events: KvEvent[] = [];
+    const tierEvents: TierEvent[] = [];
+    let skipped = 0;
+    const malformed = (e: unknown): void => {
+      if (!(e instanceof WireError) || source.strict) throw e;
+      counts.malformedEvents += 1;
+      skipped += 1;
+      warn({ kind: 'MalformedEvent', workerId: source.workerId, dpRank, message: e.message }, `MalformedEvent:${dpRank}`);
+    };
+    batch.events.forEach((value, i) => {
+      try {
+        this.#event(value, `events[${i}]`, dpRank, { counts, note, warn, events, tierEvents, skip: () => (skipped += 1) });
+      } catch (e) {
+        malformed(e);
+      }
+    });
+    addCounts(this.counts, counts);
+    return jsonReady({ ts: batch.ts, dpRank, events: jsonReady(events), tierEvents: jsonReady(tierEvents), skipped, counts, warnings });
+  }
+
+  /** One event: into the device events or the tier events, or skipped with a count. */
+  #event(value: unknown, path: string, dpRank: number, out: EventSink): void {
+    const { counts, note, warn, events, tierEvents } = out;
+    const source = this.#source;
+    const wire = readEvent(value, path, note);
+    if (wire === undefined) {
+      out.skip();
+      return;
+    }
+    if (wire.type === 'AllBlocksCleared') {
+      events.push({ type: 'cleared', workerId: source.workerId, dpRank });
+      return;
+    }
+    if (wire.locality !== null && wire.locality !== 'LOCAL') {
+      counts.nonLocalEvents += 1;
+      out.skip();
+      return;
+    }
+    if (!this.#inFirstGroup(dpRank, wire.groupIdx, wire.specKind)) {
+      counts.filteredGroupEvents += 1;
+      out.skip();
+      return;
+    }
+    const tier = wire.medium === null ? 'device' : TIERS[wire.medium.toUpperCase()];
+    if (tier === undefined) {
+      const m = wire.medium as string;
+      counts.unknownMediums[m] = (counts.unknownMediums[m] ?? 0) + 1;
+      out.skip();
+      warn({ kind: 'UnknownMedium', workerId: source.workerId, dpRank, name: m }, `UnknownMedium:${dpRank}:${m}`);
+      return;
+    }
+    let event: KvEvent | undefined;
+    if (wire.type === 'BlockRemoved') event = { type: 'removed', workerId: source.workerId, dpRank, blockHashes: wire.blockHashes };
+    else event = this.#stored(wire, dpRank, counts, warn, path);
+    if (event === undefined) {
+      out.skip();
+      return;
+    }
+    if (tier === 'device') events.push(event);
+    else tierEvents.push({ ...event, tier });
+  }
+
+  /** Hybrid models: only full-attention groups, and only the first such group a rank sends. */
+  #inFirstGroup(dpRank: number, groupIdx: number | null, kind: string | null): boolean {
+    if (kind !== null && kind !== 'full_attention') return false;
+    if (groupIdx === null) return true;
+    const first = this.#firstGroup.get(dpRank);
+    if (first === undefined || groupIdx < first) {
+      this.#firstGroup.set(dpRank, groupIdx);
+      return true;
+    }
+    return groupIdx === first;
+  }
+
+  #stored(
+    wire: WireStored,
+    dpRank: number,
+    counts: DecodeCounts,
+    warn: (w: DecodeWarning, key: string) => void,
+    path: string,
+  ): KvEvent | undefined {
+    const { workerId } = this.#source;
+    const bs = this.#source.blockSize;
+    const ids = wire.parentHash === null ? wire.blockHashes : [wire.parentHash, ...wire.blockHashes];
+    if (new Set(ids).size !== ids.length) {
+      counts.invalidBlockSequence += 1;
+      return undefined;
+    }
+    const raw = wire.tokenIds;
+    // EAGLE engines send (token, next token) pairs: the tokens are the firsts, then the last second.
+    const eagle = wire.isEagle ?? (raw.length > 0 && Array.isArray(raw[0]));
+    const pairAt = (i: number): unknown[] => {
+      const p = raw[i];
+      if (!Array.isArray(p) || p.length < 2) throw new WireError(`${path}.token_ids[${i}]`, 'must be a (token, next token) pair');
+      return p;
+    };
+    const tokens: number[] =
+      eagle && Array.isArray(raw[0])
+        ? raw.map((_, i) => wireInt(pairAt(i)[0], `${path}.token_ids[${i}]`))
+        : raw.map((t, i) => wireInt(t, `${path}.token_ids[${i}]`));
+    if (eagle && raw.length > 0 && Array.isArray(raw[0])) tokens.push(wireInt(pairAt(raw.length - 1)[1], `${path}.token_ids`));
+    const engineBs = wire.blockSize;
+    const pieces = engineBs === bs ? 1 : engineBs % bs === 0 && !eagle ? engineBs / bs : 0;
+    if (pieces === 0) {
+      counts.blockSizeMismatch += 1;
+      warn(
+        { kind: 'BlockSizeMismatch', workerId, dpRank, engineBlockSize: engineBs, routerBlockSize: bs },
+        `BlockSizeMismatch:${dpRank}:${engineBs}`,
+      );
+      return undefined;
+    }
+    const { mm, namespace } = extraKeysOf(wire.extraKeys, wire.loraName);
+    const salt = computeSaltHash({ lora: wire.loraName ?? undefined, salt: wire.cacheSalt ?? namespace });
+    const blocks: StoredBlock[] = [];
+    let offset = 0;
+    for (let k = 0; k < wire.blockHashes.length; k++) {
+      if (offset + engineBs + (eagle ? 1 : 0) > tokens.length) {
+        counts.shortTokenEvents += 1;
+        break;
+      }
+      for (let p = 0; p < pieces; p++) {
+        const start = offset + p * bs;
+        const window = tokens.slice(start, start + bs + (eagle ? 1 : 0));
+        const mmHashes = mm?.[k] ? [mm[k]] : undefined;
+        const [tokensHash] = computeBlockHashes(window, bs, salt, { eagle, mmHashes });
+        const blockHash = p + 1 === pieces ? (wire.blockHashes[k] as bigint) : splitHash(wire.blockHashes[k] as bigint, p, pieces);
+        blocks.push({ blockHash, tokensHash: tokensHash as bigint });
+      }
+      offset += engineBs;
+    }
+    return { type: 'stored', workerId, dpRank, parentHash: wire.parentHash, blocks };
+  }
+}
+
+function messageOf(w: DecodeWarning): string {
+  switch (w.kind) {
+    case 'BlockSizeMismatch':
+      return `BlockSizeMismatch: worker ${w.workerId} (rank ${w.dpRank}) sends blocks of ${w.engineBlockSize} tokens; the router's block size ${w.routerBlockSize} neither equals nor divides it, so its stored blocks are dropped`;
+    case 'MalformedEvent':
+      return `MalformedEvent: ${w.message}`;
+    default:
+      return `${w.kind}: ${w.name} (worker ${w.workerId}, rank ${w.dpRank})`;
+  }
+}
+
+const U64 = (1n << 64n) - 1n;
 
 /** Splits an event block of `k × blockSize` tokens: inner pieces get ids mixed from the block's (the last keeps it). */
 function splitHash(last: bigint, index: number, count: number): bigint {
@@ -88,84 +420,29 @@ function splitHash(last: bigint, index: number, count: number): bigint {
   return x === last ? x ^ 0x517c_c1b7_2722_0a95n : x;
 }
 
-function stored(fields: unknown[], source: VllmSource, dpRank: number): KvEvent | undefined {
-  const hashes = (Array.isArray(fields[1]) ? fields[1] : []).map((h: unknown) => engineBlockHash(h));
-  const parent = fields[2] === null || fields[2] === undefined ? null : engineBlockHash(fields[2], 'parent_block_hash');
-  const raw = Array.isArray(fields[3]) ? fields[3] : [];
-  const eventBlockSize = int(fields[4], 'block_size');
-  const lora = typeof fields[7] === 'string' ? fields[7] : undefined;
-  // EAGLE engines send (token, next token) pairs: the tokens are the firsts, then the last second.
-  const eagle = raw.length > 0 && Array.isArray(raw[0]);
-  const tokens: number[] = eagle ? raw.map((p: unknown) => int((p as unknown[])[0], 'token')) : raw.map((t: unknown) => int(t, 'token'));
-  if (eagle) tokens.push(int((raw[raw.length - 1] as unknown[])[1], 'token'));
-  const mm = mmHashesOf(fields[8]);
-  const bs = source.blockSize;
-  const salt = computeSaltHash({ lora });
-  const blocks: StoredBlock[] = [];
-  let offset = 0;
-  // An event block is one router block, or (not EAGLE) a multiple of it split in pieces; other
-  // sizes stop the event.
-  const pieces = eventBlockSize === bs ? 1 : eventBlockSize % bs === 0 && !eagle ? eventBlockSize / bs : 0;
-  for (let k = 0; k < hashes.length; k++) {
-    if (pieces === 0 || offset + eventBlockSize + (eagle ? 1 : 0) > tokens.length) break;
-    for (let p = 0; p < pieces; p++) {
-      const start = offset + p * bs;
-      const window = tokens.slice(start, start + bs + (eagle ? 1 : 0));
-      const mmHashes = mm?.[k] ? [mm[k]] : undefined;
-      const [tokensHash] = computeBlockHashes(window, bs, salt, { eagle, mmHashes });
-      const blockHash = p + 1 === pieces ? (hashes[k] as bigint) : splitHash(hashes[k] as bigint, p, pieces);
-      blocks.push({ blockHash, tokensHash: tokensHash as bigint });
-    }
-    offset += eventBlockSize;
-  }
-  return { type: 'stored', workerId: source.workerId, dpRank, parentHash: parent, blocks };
-}
-
 /**
- * Decodes one msgpack `KVEventBatch` — `[ts, [events…], data_parallel_rank]`, each event a
- * tagged array (`["BlockStored", block_hashes, parent_block_hash, token_ids, block_size,
- * lora_id, medium, lora_name, extra_keys, …]`, `["BlockRemoved", block_hashes, medium, …]`,
- * `["AllBlocksCleared", …]`) — into index events. Local hashes are recomputed from the token ids
- * as Dynamo's router does (salt from `lora_name`, multimodal hashes from `extra_keys`, EAGLE
- * token pairs). A stored event that repeats a hash (or its parent) comes out as one the index
- * refuses as `InvalidBlockSequence`, as Dynamo drops it.
+ * Decodes one msgpack `KVEventBatch` of any generation — array or map batch, tagged-array or
+ * tagged-map events — into index events, recomputing local hashes from the token ids as
+ * Dynamo's router does (salt from `lora_name` and the cache namespace, multimodal hashes from
+ * `extra_keys`, EAGLE token pairs). Counts and warnings are this batch's; a {@link VllmDecoder}
+ * keeps them across batches and warns once.
  */
 export function decodeVllmBatch(payload: Uint8Array, source: VllmSource): VllmBatch {
-  if (!(payload instanceof Uint8Array)) throw new TypeError('payload must be a Uint8Array');
-  if (source === null || typeof source !== 'object') throw new TypeError('source must be { workerId, blockSize }');
-  if (!Number.isInteger(source.blockSize) || source.blockSize < 1) throw new RangeError('source.blockSize must be an integer >= 1');
-  const batch: unknown = decode(payload, { useBigInt64: true });
-  if (!Array.isArray(batch) || !Array.isArray(batch[1])) throw new TypeError('payload is not a vLLM KVEventBatch ([ts, events, dp_rank])');
-  const ts = Number(batch[0]);
-  const dpRank = batch[2] === null || batch[2] === undefined ? (source.dpRank ?? 0) : int(batch[2], 'data_parallel_rank');
-  const events: KvEvent[] = [];
-  let skipped = 0;
-  for (const e of batch[1] as unknown[]) {
-    if (!Array.isArray(e)) {
-      skipped += 1;
-      continue;
-    }
-    if (e[0] === 'BlockStored') {
-      const ev = stored(e, source, dpRank);
-      if (ev) events.push(ev);
-    } else if (e[0] === 'BlockRemoved') {
-      const hashes = (Array.isArray(e[1]) ? e[1] : []).map((h: unknown) => engineBlockHash(h));
-      events.push({ type: 'removed', workerId: source.workerId, dpRank, blockHashes: hashes });
-    } else if (e[0] === 'AllBlocksCleared') {
-      events.push({ type: 'cleared', workerId: source.workerId, dpRank });
-    } else {
-      skipped += 1;
-    }
-  }
-  return jsonReady({ ts, dpRank, events: jsonReady(events), skipped });
+  return new VllmDecoder(source).decode(payload);
+}
+
+/** The 8-byte big-endian sequence number of a ZMQ message. */
+export function sequenceOf(frame: unknown): bigint {
+  if (!(frame instanceof Uint8Array) || frame.length !== 8) throw new TypeError('the sequence frame must be 8 bytes');
+  let n = 0n;
+  for (const b of frame) n = (n << 8n) | BigInt(b);
+  return n;
 }
 
 /** Decodes a ZMQ multipart message from vLLM's publisher: `[topic, seq, payload]`. */
 export function decodeVllmMessage(frames: readonly Uint8Array[], source: VllmSource): VllmMessage {
   if (!Array.isArray(frames) || frames.length !== 3) throw new TypeError('frames must be [topic, seq, payload]');
   const [topic, seq, payload] = frames as [Uint8Array, Uint8Array, Uint8Array];
-  if (!(seq instanceof Uint8Array) || seq.length !== 8) throw new TypeError('the sequence frame must be 8 bytes');
-  let n = 0n;
-  for (const b of seq) n = (n << 8n) | BigInt(b);
-  return jsonReady({ topic: utf8Decode(topic), seq: n, ...decodeVllmBatch(payload, source) });
+  if (!(topic instanceof Uint8Array)) throw new TypeError('the topic frame must be bytes');
+  return jsonReady({ topic: utf8Decode(topic), seq: sequenceOf(seq), ...decodeVllmBatch(payload, source) });
 }
