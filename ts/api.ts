@@ -47,7 +47,7 @@ export {
   type WorkerCost,
   type WorkerLoad,
 } from './router/select.js';
-export { fromRouterEvent } from './router/router-event.js';
+export { fromRouterEvent, RouterEventCursor, type EventIdCounters, type EventIdStatus } from './router/router-event.js';
 export type { RouterHashOptions, SaltOptions } from './core/hash.js';
 export { computeEngineHashes, type EngineHashOptions, type EngineHashes, type EngineProfile } from './router/profiles.js';
 export { TierPool, type BlockState, type EvictionPolicy, type PoolBlock, type TierPoolOptions } from './tiers/pool.js';

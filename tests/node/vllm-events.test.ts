@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { encode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
-import { computeBlockHashes, computeSaltHash, fromRouterEvent } from 'kvbm-sequence';
+import { RouterEventCursor, computeBlockHashes, computeSaltHash, fromRouterEvent } from 'kvbm-sequence';
 import { decodeVllmBatch, decodeVllmMessage, engineBlockHash } from 'kvbm-sequence/vllm';
 
 const tokens = Array.from({ length: 48 }, (_, i) => 100 + i);
@@ -119,5 +119,28 @@ describe('over a real ZeroMQ socket (loopback)', () => {
     expect(result.applied.ok).toBe(3);
     expect(result.scores).toEqual([{ workerId: '1', blocks: 8 }]);
     expect(result.chosen).toBe('1');
+  });
+});
+
+describe("RouterEventCursor (Dynamo's per-worker event_id)", () => {
+  const ev = (worker: number, id: number, dp = 0) => ({ worker_id: worker, event: { event_id: id, data: 'cleared', dp_rank: dp } });
+
+  it('passes events in order, drops duplicates and reports a gap with the range to ask for', () => {
+    const gaps: unknown[] = [];
+    const cursor = new RouterEventCursor((g) => gaps.push(g));
+    expect(cursor.accept(ev(1, 0)).id).toEqual({ status: 'first', eventId: 0n });
+    expect(cursor.accept(ev(1, 1)).id).toEqual({ status: 'ok' });
+    expect(cursor.accept(ev(1, 1)).event).toBeUndefined();
+    expect(cursor.accept(ev(1, 5)).id).toEqual({ status: 'gap', from: 2n, to: 4n });
+    expect(gaps).toEqual([{ workerId: 1n, dpRank: 0, from: 2n, to: 4n }]);
+    expect(cursor.counters).toEqual({ inOrder: 1, duplicates: 1, gaps: 1, missingEvents: 3 });
+  });
+
+  it('numbers each (worker, dp rank) on its own', () => {
+    const cursor = new RouterEventCursor();
+    cursor.accept(ev(1, 0, 0));
+    cursor.accept(ev(1, 7, 1));
+    expect(cursor.accept(ev(1, 1, 0)).id).toEqual({ status: 'ok' });
+    expect(cursor.accept(ev(1, 8, 1)).id).toEqual({ status: 'ok' });
   });
 });

@@ -80,3 +80,73 @@ function convert(input: string | object): KvEvent {
   }
   throw new TypeError("event.data must be { stored }, { removed } or 'cleared'");
 }
+
+/** Where a Dynamo `RouterEvent` stands in its worker's numbering (SPEC §6.5.4). */
+export type EventIdStatus =
+  | { readonly status: 'ok' }
+  | { readonly status: 'duplicate' }
+  | { readonly status: 'gap'; readonly from: bigint; readonly to: bigint }
+  | { readonly status: 'first'; readonly eventId: bigint };
+
+/** Counters of a {@link RouterEventCursor}. */
+export interface EventIdCounters {
+  /** Events in order. */
+  inOrder: number;
+  /** Events whose id was already seen (dropped by the cursor, as Dynamo's per-worker cursor does). */
+  duplicates: number;
+  /** Gaps seen. */
+  gaps: number;
+  /** Events missing in those gaps. */
+  missingEvents: number;
+}
+
+/**
+ * Dynamo's per-`(worker, dpRank)` `event_id` cursor over `RouterEvent` streams: each worker
+ * numbers its events from 0, +1 per event. `accept` says whether an event is next, a duplicate
+ * (to drop) or after a gap `[from, to]` — the range to ask the worker's `LocalKvIndexer` for —
+ * and counts them; the caller's `onGap` hears each gap.
+ */
+export class RouterEventCursor {
+  /** What the cursor has seen. */
+  readonly counters: EventIdCounters = { inOrder: 0, duplicates: 0, gaps: 0, missingEvents: 0 };
+  readonly #last = new Map<string, bigint>();
+  readonly #onGap: ((gap: { workerId: bigint; dpRank: number; from: bigint; to: bigint }) => void) | undefined;
+
+  /** A cursor; `onGap` hears each gap (synchronously). */
+  constructor(onGap?: (gap: { workerId: bigint; dpRank: number; from: bigint; to: bigint }) => void) {
+    this.#onGap = onGap;
+  }
+
+  /** Converts one `RouterEvent` (text or parsed) and places its `event_id`; `event` is `undefined` for a duplicate. */
+  accept(input: string | object): { event: KvEvent | undefined; id: EventIdStatus } {
+    const value: unknown = typeof input === 'string' ? JSON.parse(input.replace(BIG_INTEGER, '$1"$2"')) : input;
+    const event = fromRouterEvent(value as object);
+    const id = u64(record(record(value, 'RouterEvent').event, 'event').event_id, 'event.event_id');
+    const key = `${event.workerId}:${event.dpRank ?? 0}`;
+    const last = this.#last.get(key);
+    if (last !== undefined && id <= last) {
+      this.counters.duplicates += 1;
+      return { event: undefined, id: { status: 'duplicate' } };
+    }
+    this.#last.set(key, id);
+    if (last === undefined) return { event, id: { status: 'first', eventId: id } };
+    if (id === last + 1n) {
+      this.counters.inOrder += 1;
+      return { event, id: { status: 'ok' } };
+    }
+    const gap = { from: last + 1n, to: id - 1n };
+    this.counters.gaps += 1;
+    this.counters.missingEvents += Number(gap.to - gap.from + 1n);
+    try {
+      this.#onGap?.({ workerId: BigInt(event.workerId), dpRank: event.dpRank ?? 0, ...gap });
+    } catch {
+      // The hook's failure must not lose the event.
+    }
+    return { event, id: { status: 'gap', ...gap } };
+  }
+
+  /** Forgets a worker (removed, or re-dumped from its tree: numbering starts over). */
+  forget(workerId: bigint | number, dpRank = 0): void {
+    this.#last.delete(`${BigInt(workerId)}:${dpRank}`);
+  }
+}
