@@ -20,6 +20,7 @@ import { PureRadixIndex } from './pure-radix';
 import { PurePool, pureReplay } from './pure-pool';
 import { readFileSync as readTrace } from 'node:fs';
 import { QUERY_BLOCKS, routerEvents, routerQuery } from './router-workload';
+import { BLOCKS_PER_EVENT, EVENTS_PER_BATCH, engineBatches, libraryDecode, pureDecode } from './decode-workload';
 import { PureAssignments, PureSequence, hashWasmXxh3, nodeRsXxh3, pureSequenceHashes, pureZip, type Hash64 } from './pure-ts';
 
 const BS = 16;
@@ -408,6 +409,19 @@ async function main(): Promise<void> {
     );
   }
 
+  // W10 decoding engine event batches (tagged-map and positional forms), per block.
+  for (const form of ['map', 'positional'] as const) {
+    const batches = engineBatches(500, form);
+    const blocks = 500 * EVENTS_PER_BATCH * BLOCKS_PER_EVENT;
+    lib[`w10-decode-${form}`] = measure(blocks, () => void libraryDecode(batches), 5);
+    pure[`w10-decode-${form}`] = measure(blocks, () => void pureDecode(bestPure, batches), 5);
+    const l = lib[`w10-decode-${form}`] as Stats;
+    const perSecond = (x: number) => (blocks / (l.median / 1e9) / x).toFixed(0);
+    console.error(
+      `W10 ${form}: library ${perSecond(EVENTS_PER_BATCH * BLOCKS_PER_EVENT)} batches/s, ${perSecond(BLOCKS_PER_EVENT)} events/s, ${perSecond(1)} blocks/s`,
+    );
+  }
+
   console.error(`(W6 checksum ${sink})`);
   report(native, lib, pure);
 }
@@ -424,6 +438,7 @@ const UNIT: Record<string, string> = {
   w7: 'block',
   w8: 'block',
   w9: 'request',
+  w10: 'block',
 };
 
 function fmt(ns: number): string {

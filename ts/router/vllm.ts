@@ -10,8 +10,8 @@
 
 import { decode } from '@msgpack/msgpack';
 import { utf8Decode } from '../runtime/utf8.js';
-import { computeBlockHashes, computeSaltHash, jsonReady, type KvEvent, type StoredBlock } from 'kvbm-sequence';
-import { readBatch, readEvent, WireError, wireInt, type WireNote, type WireStored } from './engine-wire.js';
+import { computeBlockHashes, computeSaltHash, jsonReady, type KvEvent } from 'kvbm-sequence';
+import { readBatch, readEvent, WireError, type WireNote, type WireStored } from './engine-wire.js';
 
 export { engineBlockHash, WireError } from './engine-wire.js';
 
@@ -214,6 +214,8 @@ export class VllmDecoder {
   readonly #source: VllmSource;
   readonly #warned = new Set<string>();
   readonly #firstGroup = new Map<number, number>();
+  readonly #salts = new Map<string, bigint>();
+  #pending: Array<{ blocks: Array<{ tokensHash: bigint }>; tokens: Uint32Array; salt: bigint }> = [];
   readonly #onWarning: ((w: DecodeWarning) => void) | undefined;
 
   /** A decoder for `source`; `onWarning` hears each warning once. */
@@ -237,6 +239,7 @@ export class VllmDecoder {
     } catch (e) {
       throw new TypeError(`payload is not a msgpack KVEventBatch: ${(e as Error).message}`, { cause: e });
     }
+    this.#pending = [];
     const counts = emptyCounts();
     const warnings: DecodeWarning[] = [];
     const source = this.#source;
@@ -277,6 +280,7 @@ export class VllmDecoder {
         malformed(e);
       }
     });
+    this.#hashPending();
     addCounts(this.counts, counts);
     return jsonReady({ ts: batch.ts, dpRank, events: jsonReady(events), tierEvents: jsonReady(tierEvents), skipped, counts, warnings });
   }
@@ -323,6 +327,41 @@ export class VllmDecoder {
     else tierEvents.push({ ...event, tier });
   }
 
+  /** The local hashes of every plain stored block of the batch: one call per salt. */
+  #hashPending(): void {
+    const pending = this.#pending;
+    this.#pending = [];
+    const bs = this.#source.blockSize;
+    const bySalt = new Map<bigint, typeof pending>();
+    for (const p of pending) {
+      const group = bySalt.get(p.salt);
+      if (group === undefined) bySalt.set(p.salt, [p]);
+      else group.push(p);
+    }
+    for (const [salt, group] of bySalt) {
+      const all = new Uint32Array(group.reduce((n, p) => n + p.tokens.length, 0));
+      let at = 0;
+      for (const p of group) {
+        all.set(p.tokens, at);
+        at += p.tokens.length;
+      }
+      const local = computeBlockHashes(all, bs, salt);
+      let j = 0;
+      for (const p of group) for (const b of p.blocks) b.tokensHash = local[j++] as bigint;
+    }
+  }
+
+  /** Dynamo's router salt of a LoRA name and a cache namespace, computed once per pair. */
+  #salt(lora: string | null, namespace: string | undefined): bigint {
+    const key = `${lora ?? ''}\u0000${namespace ?? ''}`;
+    let salt = this.#salts.get(key);
+    if (salt === undefined) {
+      salt = computeSaltHash({ lora: lora ?? undefined, salt: namespace });
+      this.#salts.set(key, salt);
+    }
+    return salt;
+  }
+
   /** Hybrid models: only full-attention groups, and only the first such group a rank sends. */
   #inFirstGroup(dpRank: number, groupIdx: number | null, kind: string | null): boolean {
     if (kind !== null && kind !== 'full_attention') return false;
@@ -351,17 +390,9 @@ export class VllmDecoder {
     }
     const raw = wire.tokenIds;
     // EAGLE engines send (token, next token) pairs: the tokens are the firsts, then the last second.
-    const eagle = wire.isEagle ?? (raw.length > 0 && Array.isArray(raw[0]));
-    const pairAt = (i: number): unknown[] => {
-      const p = raw[i];
-      if (!Array.isArray(p) || p.length < 2) throw new WireError(`${path}.token_ids[${i}]`, 'must be a (token, next token) pair');
-      return p;
-    };
-    const tokens: number[] =
-      eagle && Array.isArray(raw[0])
-        ? raw.map((_, i) => wireInt(pairAt(i)[0], `${path}.token_ids[${i}]`))
-        : raw.map((t, i) => wireInt(t, `${path}.token_ids[${i}]`));
-    if (eagle && raw.length > 0 && Array.isArray(raw[0])) tokens.push(wireInt(pairAt(raw.length - 1)[1], `${path}.token_ids`));
+    const pairs = raw.length > 0 && Array.isArray(raw[0]);
+    const eagle = wire.isEagle ?? pairs;
+    const tokens = tokenArray(raw, pairs, path);
     const engineBs = wire.blockSize;
     const pieces = engineBs === bs ? 1 : engineBs % bs === 0 && !eagle ? engineBs / bs : 0;
     if (pieces === 0) {
@@ -372,27 +403,55 @@ export class VllmDecoder {
       );
       return undefined;
     }
+    const extra = eagle ? 1 : 0;
+    const usable = Math.min(wire.blockHashes.length, Math.max(0, Math.floor((tokens.length - extra) / engineBs)));
+    if (usable < wire.blockHashes.length) counts.shortTokenEvents += 1;
     const { mm, namespace } = extraKeysOf(wire.extraKeys, wire.loraName);
-    const salt = computeSaltHash({ lora: wire.loraName ?? undefined, salt: wire.cacheSalt ?? namespace });
-    const blocks: StoredBlock[] = [];
-    let offset = 0;
-    for (let k = 0; k < wire.blockHashes.length; k++) {
-      if (offset + engineBs + (eagle ? 1 : 0) > tokens.length) {
-        counts.shortTokenEvents += 1;
-        break;
-      }
-      for (let p = 0; p < pieces; p++) {
-        const start = offset + p * bs;
-        const window = tokens.slice(start, start + bs + (eagle ? 1 : 0));
-        const mmHashes = mm?.[k] ? [mm[k]] : undefined;
-        const [tokensHash] = computeBlockHashes(window, bs, salt, { eagle, mmHashes });
-        const blockHash = p + 1 === pieces ? (wire.blockHashes[k] as bigint) : splitHash(wire.blockHashes[k] as bigint, p, pieces);
-        blocks.push({ blockHash, tokensHash: tokensHash as bigint });
-      }
-      offset += engineBs;
+    const salt = this.#salt(wire.loraName, wire.cacheSalt ?? namespace);
+    // One call for the whole event: the router blocks are consecutive windows of its tokens.
+    const blocks: Array<{ blockHash: bigint; tokensHash: bigint }> = new Array(usable * pieces);
+    for (let k = 0; k < usable; k++) {
+      const id = wire.blockHashes[k] as bigint;
+      for (let p = 0; p < pieces; p++)
+        blocks[k * pieces + p] = { blockHash: p + 1 === pieces ? id : splitHash(id, p, pieces), tokensHash: 0n };
+    }
+    const window = tokens.subarray(0, usable * engineBs + extra);
+    if (eagle || mm !== undefined) {
+      // Windows of bs + 1, or blocks with multimodal hashes: hashed on their own.
+      const mmHashes = mm === undefined ? undefined : Array.from({ length: blocks.length }, (_, j) => mm[Math.floor(j / pieces)] ?? null);
+      const local = computeBlockHashes(window, bs, salt, { eagle, mmHashes });
+      blocks.forEach((b, j) => (b.tokensHash = local[j] as bigint));
+    } else {
+      // Plain blocks are consecutive windows of bs tokens: the whole batch is hashed in one call per salt.
+      this.#pending.push({ blocks, tokens: window, salt });
     }
     return { type: 'stored', workerId, dpRank, parentHash: wire.parentHash, blocks };
   }
+}
+
+/**
+ * Token ids as u32 words; EAGLE pairs give their firsts, then the last pair's second. A value
+ * that is not a u32 token id is a {@link WireError} naming its place.
+ */
+function tokenArray(raw: unknown[], pairs: boolean, path: string): Uint32Array {
+  const n = raw.length;
+  const out = new Uint32Array(pairs && n > 0 ? n + 1 : n);
+  const token = (v: unknown, where: string): number => {
+    if (typeof v === 'number' && v >>> 0 === v) return v;
+    if (typeof v === 'bigint' && v >= 0n && v <= 0xffff_ffffn) return Number(v);
+    throw new WireError(`${path}.token_ids${where}`, `must be a u32 token id, got ${typeof v} ${String(v)}`);
+  };
+  for (let i = 0; i < n; i++) {
+    const v = raw[i];
+    if (!pairs) {
+      out[i] = typeof v === 'number' && v >>> 0 === v ? v : token(v, `[${i}]`);
+      continue;
+    }
+    if (!Array.isArray(v) || v.length < 2) throw new WireError(`${path}.token_ids[${i}]`, 'must be a (token, next token) pair');
+    out[i] = token(v[0], `[${i}][0]`);
+    if (i === n - 1) out[n] = token(v[1], `[${i}][1]`);
+  }
+  return out;
 }
 
 function messageOf(w: DecodeWarning): string {
