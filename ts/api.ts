@@ -49,7 +49,7 @@ export {
 } from './router/select.js';
 export { fromRouterEvent, RouterEventCursor, type EventIdCounters, type EventIdStatus } from './router/router-event.js';
 export type { RouterHashOptions, SaltOptions } from './core/hash.js';
-export { computeEngineHashes, type EngineHashOptions, type EngineHashes, type EngineProfile } from './router/profiles.js';
+export { computeEngineHashes, type EngineHashOptions, type EngineHashes, type EngineProfile, type ExtraKey } from './router/profiles.js';
 export { TierPool, type BlockState, type EvictionPolicy, type PoolBlock, type TierPoolOptions } from './tiers/pool.js';
 export type { StageOptions } from './core/assignments.js';
 export { SimulatedWorker, type RequestFigures, type SimulatedWorkerOptions } from './sim/worker.js';

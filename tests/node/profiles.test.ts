@@ -68,7 +68,10 @@ function oracle(
 
 function python(profile: EngineProfile, tokens: number[], bs: number, seed = '', modelName = '', extraKeys: unknown[] = []): string[] {
   const out = execFileSync('/usr/bin/python3', ['tests/support/engine_oracle.py'], {
-    input: JSON.stringify({ profile, tokens, blockSize: bs, seed, modelName, extraKeys }),
+    // 64-bit integers go to Python as JSON integers, exact.
+    input: JSON.stringify({ profile, tokens, blockSize: bs, seed, modelName, extraKeys }, (_, v: unknown) =>
+      typeof v === 'bigint' ? `__big${v}` : v,
+    ).replace(/"__big(-?\d+)"/g, '$1'),
     encoding: 'utf8',
   });
   return JSON.parse(out);
@@ -92,6 +95,11 @@ describe('engine hash profiles', () => {
 
   it('vLLM extra keys (LoRA name, cache salt, multimodal identifier and offset) enter the CBOR', () => {
     const extra: Array<(string | number)[] | null> = [['my-lora'], null, ['a'.repeat(64), 3, 'salt']];
+    const tupled = [['my-lora'], null, [['a'.repeat(64), -3], 'salt']];
+    for (const profile of ['vllm-sha256-cbor', 'vllm-xxhash-cbor'] as const) {
+      const got = computeEngineHashes(tokens, 16, profile, { seed: '0', extraKeys: tupled });
+      expect(got.digests.map(hex)).toEqual(python(profile, tokens, 16, '0', '', tupled));
+    }
     for (const profile of ['vllm-sha256-cbor', 'vllm-xxhash-cbor'] as const) {
       const got = computeEngineHashes(tokens, 16, profile, { seed: '0', extraKeys: extra });
       expect(got.digests.map(hex)).toEqual(oracle(profile, tokens, 16, '0', '', extra));
@@ -118,11 +126,28 @@ describe('engine hash profiles', () => {
     expect(computeEngineHashes(tokens.slice(16), 16, 'llm-d', { parent: l.ids[0] }).ids[0]).toBe(l.ids[1]);
   });
 
+  it("vllm-sha256 and vllm-xxhash (vLLM's default: pickle protocol 5) equal Python's pickle + hashlib / xxhash", () => {
+    // Values that take every pickle opcode the profile writes: token ids of 1, 2 and 4 bytes
+    // and above 2^31 (LONG1), blocks of 1 to 3 tokens (TUPLE1-3) and longer (MARK … TUPLE),
+    // strings over 255 bytes, negative offsets, nested tuples, empty tuples.
+    const ids = [0, 255, 256, 65535, 65536, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 7, 1000, 123456];
+    const extra = [['my-lora'], null, [['a'.repeat(64), -3], 'salt'], ['x'.repeat(300), [], [['nested', -(2n ** 40n)], 2n ** 63n]]];
+    for (const profile of ['vllm-sha256', 'vllm-xxhash'] as const) {
+      for (const bs of [1, 2, 3, 4, 16]) {
+        const got = computeEngineHashes(ids, bs, profile, { seed: '0', extraKeys: extra });
+        expect(got.digests.map(hex), `${profile}, block size ${bs}`).toEqual(python(profile, ids, bs, '0', '', extra));
+      }
+      const long = computeEngineHashes(tokens, 16, profile, { seed: '42' });
+      expect(long.digests.map(hex)).toEqual(python(profile, tokens, 16, '42'));
+    }
+  });
+
   it('rejects unknown profiles, wrong parents and bad extra keys', () => {
     expect(() => computeEngineHashes(tokens, 16, 'trtllm' as EngineProfile)).toThrow(TypeError);
     expect(() => computeEngineHashes(tokens, 0, 'sglang')).toThrow(RangeError);
     expect(() => computeEngineHashes(tokens, 16, 'sglang', { parent: new Uint8Array(5) })).toThrow(TypeError);
-    expect(() => computeEngineHashes(tokens, 16, 'vllm-sha256-cbor', { extraKeys: [[-1]] })).toThrow(RangeError);
+    expect(() => computeEngineHashes(tokens, 16, 'vllm-sha256-cbor', { extraKeys: [[1.5]] })).toThrow(RangeError);
+    expect(() => computeEngineHashes(tokens, 16, 'vllm-sha256-cbor', { extraKeys: [[-(2n ** 64n)]] })).toThrow(RangeError);
     expect(() => computeEngineHashes(tokens, 16, 'vllm-sha256-cbor', { seed: 5 as unknown as string })).toThrow(TypeError);
   });
 });

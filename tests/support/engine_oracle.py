@@ -1,9 +1,10 @@
-"""Engine block hashes computed the way the engines' own Python code does (vLLM's
-sha256_cbor / xxhash_cbor with cbor2 and hashlib / xxhash, SGLang's get_hash_str), plus llm-d's
+"""Engine block hashes computed the way the engines' own Python code does (vLLM's sha256 /
+xxhash over Python's pickle, its sha256_cbor / xxhash_cbor with cbor2 and hashlib / xxhash, SGLang's get_hash_str), plus llm-d's
 FNV-64a over cbor2's canonical encoding. Reads one JSON request on stdin, prints hex digests.
 An oracle for tests/node/profiles.test.ts; it shares no code with the library."""
 import hashlib
 import json
+import pickle
 import sys
 
 import cbor2
@@ -16,6 +17,19 @@ def sha256_cbor(value):
 
 def xxhash_cbor(value):
     return xxhash.xxh3_128_digest(cbor2.dumps(value, canonical=True))
+
+
+def sha256_pickle(value):
+    return hashlib.sha256(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)).digest()
+
+
+def xxhash_pickle(value):
+    return xxhash.xxh3_128_digest(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def as_tuple(value):
+    """JSON arrays in extra keys are Python tuples (a multimodal item is (identifier, offset))."""
+    return tuple(as_tuple(v) for v in value) if isinstance(value, list) else value
 
 
 def fnv1a64(data):
@@ -36,11 +50,16 @@ def main():
     extra = req.get("extraKeys") or []
     out = []
     if profile.startswith("vllm"):
-        fn = sha256_cbor if profile == "vllm-sha256-cbor" else xxhash_cbor
+        fn = {
+            "vllm-sha256": sha256_pickle,
+            "vllm-xxhash": xxhash_pickle,
+            "vllm-sha256-cbor": sha256_cbor,
+            "vllm-xxhash-cbor": xxhash_cbor,
+        }[profile]
         parent = fn(seed)  # NONE_HASH = hash_fn(PYTHONHASHSEED)
         for k, block in enumerate(blocks(tokens, size)):
             keys = extra[k] if k < len(extra) else None
-            parent = fn((parent, tuple(block), tuple(keys) if keys is not None else None))
+            parent = fn((parent, tuple(block), as_tuple(keys) if keys is not None else None))
             out.append(parent.hex())
     elif profile == "sglang":
         prior = None

@@ -13,9 +13,11 @@ import { check, exports, inputView, outputBytesCopy } from '../runtime/wasm.js';
 import { utf8Encode } from '../runtime/utf8.js';
 
 /** The engines' hash schemes; see {@link computeEngineHashes}. */
-export type EngineProfile = 'vllm-sha256-cbor' | 'vllm-xxhash-cbor' | 'sglang' | 'llm-d';
+export type EngineProfile = 'vllm-sha256' | 'vllm-xxhash' | 'vllm-sha256-cbor' | 'vllm-xxhash-cbor' | 'sglang' | 'llm-d';
 
 const PROFILES: Record<EngineProfile, { code: number; bytes: number }> = {
+  'vllm-sha256': { code: EngineProfileCode['vllm-sha256'], bytes: 32 },
+  'vllm-xxhash': { code: EngineProfileCode['vllm-xxhash'], bytes: 16 },
   'vllm-sha256-cbor': { code: EngineProfileCode['vllm-sha256-cbor'], bytes: 32 },
   'vllm-xxhash-cbor': { code: EngineProfileCode['vllm-xxhash-cbor'], bytes: 16 },
   sglang: { code: EngineProfileCode.sglang, bytes: 32 },
@@ -25,8 +27,9 @@ const PROFILES: Record<EngineProfile, { code: number; bytes: number }> = {
 /** What a profile takes besides the tokens. */
 export interface EngineHashOptions {
   /**
-   * vLLM: the engine's `PYTHONHASHSEED` (its `NONE_HASH` is the digest of this string as CBOR
-   * text; vLLM without the variable draws a random root, which no one else can reproduce).
+   * vLLM: the engine's `PYTHONHASHSEED` (its `NONE_HASH` is the digest of this string, pickled
+   * or as CBOR text per profile; vLLM without the variable draws a random root, which no one
+   * else can reproduce).
    * llm-d: its `hashSeed`. Default `''`.
    */
   readonly seed?: string;
@@ -35,10 +38,12 @@ export interface EngineHashOptions {
   /** Continue from this parent digest (the profile's digest length; llm-d also takes a bigint) instead of the root. */
   readonly parent?: Uint8Array | bigint;
   /**
-   * vLLM: per block, its `extra_keys` tuple (LoRA name, cache salt, multimodal identifiers…) as
-   * strings and non-negative integers, or `null`. Blocks past the list have none.
+   * vLLM: per block, its `extra_keys` tuple (LoRA name, cache salt, multimodal items…) as
+   * strings, integers (64-bit, negative ones too) and nested arrays for tuples — a multimodal
+   * item is `[identifier, offset]`, the offset negative where the item began in an earlier
+   * block — or `null`. Blocks past the list have none.
    */
-  readonly extraKeys?: ReadonlyArray<ReadonlyArray<string | number | bigint> | null | undefined>;
+  readonly extraKeys?: ReadonlyArray<ReadonlyArray<ExtraKey> | null | undefined>;
 }
 
 /** Per complete block, the engine's digest and the 64-bit id its KV events carry. */
@@ -47,6 +52,34 @@ export interface EngineHashes {
   readonly digests: Uint8Array[];
   /** The ids of the events: vLLM the digest's last 8 bytes, SGLang its first 8, llm-d the key; big-endian. */
   readonly ids: BigUint64Array;
+}
+
+/** One item of a block's extra keys: a string, an integer, or a tuple of them. */
+export type ExtraKey = string | number | bigint | readonly ExtraKey[];
+
+const I64_MIN = -(1n << 63n);
+
+/** One extra key as words (see the binding's `read_key`), at most 8 tuples deep. */
+function keyWords(item: unknown, name: string, words: number[], depth: number): void {
+  if (typeof item === 'string') {
+    const b = utf8Encode(item);
+    const padded = new Uint8Array(Math.ceil(b.length / 4) * 4);
+    padded.set(b);
+    words.push(ExtraKeyKind.text, b.length, ...new Uint32Array(padded.buffer));
+  } else if (Array.isArray(item)) {
+    if (depth >= 8) throw new RangeError(`${name} nests tuples deeper than 8`);
+    words.push(ExtraKeyKind.tuple, item.length);
+    item.forEach((x: unknown, i: number) => keyWords(x, `${name}[${i}]`, words, depth + 1));
+  } else if ((typeof item === 'bigint' && item < 0n) || (typeof item === 'number' && item < 0)) {
+    const v = BigInt(item);
+    if (typeof item === 'number' && !Number.isSafeInteger(item)) throw new RangeError(`${name} must be an integer`);
+    if (v < I64_MIN) throw new RangeError(`${name} is below -2^63`);
+    const u = BigInt.asUintN(64, v);
+    words.push(ExtraKeyKind.int, Number(u & 0xffff_ffffn), Number(u >> 32n));
+  } else {
+    const [lo, hi] = u64(item, name);
+    words.push(ExtraKeyKind.uint, lo, hi);
+  }
 }
 
 function extraWords(extra: EngineHashOptions['extraKeys']): number[] {
@@ -58,19 +91,9 @@ function extraWords(extra: EngineHashOptions['extraKeys']): number[] {
       words.push(NULL_COUNT);
       return;
     }
-    if (!Array.isArray(keys)) throw new TypeError(`options.extraKeys[${k}] must be null or an Array of strings and integers`);
+    if (!Array.isArray(keys)) throw new TypeError(`options.extraKeys[${k}] must be null or an Array of strings, integers and tuples`);
     words.push(keys.length);
-    keys.forEach((item: unknown, j: number) => {
-      if (typeof item === 'string') {
-        const b = utf8Encode(item);
-        const padded = new Uint8Array(Math.ceil(b.length / 4) * 4);
-        padded.set(b);
-        words.push(ExtraKeyKind.text, b.length, ...new Uint32Array(padded.buffer));
-      } else {
-        const [lo, hi] = u64(item, `options.extraKeys[${k}][${j}]`);
-        words.push(ExtraKeyKind.uint, lo, hi);
-      }
-    });
+    keys.forEach((item: unknown, j: number) => keyWords(item, `options.extraKeys[${k}][${j}]`, words, 0));
   });
   return words;
 }

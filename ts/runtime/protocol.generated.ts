@@ -110,11 +110,11 @@ export const EVENT_RESULTS = ['ok', 'duplicate', 'ParentBlockNotFound', 'Invalid
 /** Values of the eviction policy selector; any other value is refused (`unknown eviction policy …`). */
 export const EvictionPolicy = { lru: 0, fifo: 1 } as const;
 /** Values of the engine profile selector; any other value is refused (`unknown engine profile …`). */
-export const EngineProfile = { 'vllm-sha256-cbor': 0, 'vllm-xxhash-cbor': 1, sglang: 2, 'llm-d': 3 } as const;
+export const EngineProfile = { 'vllm-sha256-cbor': 0, 'vllm-xxhash-cbor': 1, sglang: 2, 'llm-d': 3, 'vllm-sha256': 4, 'vllm-xxhash': 5 } as const;
 /** Values of the event kind selector; any other value is refused (`unknown event kind …`). */
 export const EventKind = { stored: 0, removed: 1, cleared: 2 } as const;
 /** Values of the extra key kind selector; any other value is refused (`unknown extra key kind …`). */
-export const ExtraKeyKind = { uint: 0, text: 1 } as const;
+export const ExtraKeyKind = { uint: 0, text: 1, int: 2, tuple: 3 } as const;
 /** Values of the flag selector; any other value is refused (`unknown flag …`). */
 export const Flag = { false: 0, true: 1 } as const;
 /** Values of the pool event tag selector; any other value is refused (`unknown pool event tag …`). */

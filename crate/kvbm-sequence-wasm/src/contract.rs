@@ -287,7 +287,14 @@ pub const EVICTION_POLICY: Selector = Selector {
 /// An engine hash profile (`kv_engine_hashes`).
 pub const ENGINE_PROFILE: Selector = Selector {
     name: "engine profile",
-    values: &["vllm-sha256-cbor", "vllm-xxhash-cbor", "sglang", "llm-d"],
+    values: &[
+        "vllm-sha256-cbor",
+        "vllm-xxhash-cbor",
+        "sglang",
+        "llm-d",
+        "vllm-sha256",
+        "vllm-xxhash",
+    ],
 };
 /// An event's kind in the index's input stream (`kv_index_apply`).
 pub const EVENT_KIND: Selector = Selector {
@@ -297,7 +304,7 @@ pub const EVENT_KIND: Selector = Selector {
 /// An extra key's kind in `kv_engine_hashes`' input.
 pub const EXTRA_KEY_KIND: Selector = Selector {
     name: "extra key kind",
-    values: &["uint", "text"],
+    values: &["uint", "text", "int", "tuple"],
 };
 /// A boolean option (EAGLE windows, early exit): 0 or 1.
 pub const FLAG: Selector = Selector {

@@ -15,50 +15,71 @@ fn text(bytes: &[u8]) -> Result<&str, Failure> {
     std::str::from_utf8(bytes).map_err(|_| bad("a string is not UTF-8"))
 }
 
-/// Per block: a count (`u32::MAX` for null), then items — kind 0 `lo, hi` (an unsigned
-/// integer) or kind 1 `n` then the UTF-8 bytes in `ceil(n / 4)` words.
-fn parse_extra(words: &[u32]) -> Result<Vec<Option<Vec<ExtraKey>>>, Failure> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    let next = |at: &mut usize| -> Result<u32, Failure> {
+/// Reads one extra key at `*at`: kind 0 `lo, hi` (an unsigned integer), kind 1 `n` then the
+/// UTF-8 bytes in `ceil(n / 4)` words, kind 2 `lo, hi` (a signed integer, two's complement),
+/// kind 3 `count` then that many keys (a tuple, nested at most 8 deep).
+fn read_key(words: &[u32], at: &mut usize, depth: u32) -> Result<ExtraKey, Failure> {
+    let mut next = || -> Result<u32, Failure> {
         let w = *words
             .get(*at)
             .ok_or_else(|| bad("extra keys are cut short"))?;
         *at += 1;
         Ok(w)
     };
+    let kind = next()?;
+    Ok(match select(&EXTRA_KEY_KIND, kind)? {
+        0 => {
+            let lo = next()?;
+            ExtraKey::Uint(join(lo, next()?))
+        }
+        2 => {
+            let lo = next()?;
+            ExtraKey::Int(join(lo, next()?) as i64)
+        }
+        3 => {
+            let count = next()? as usize;
+            if depth >= 8 {
+                return Err(bad("extra key tuples nest deeper than 8"));
+            }
+            let mut items = Vec::new();
+            for _ in 0..count.min(words.len()) {
+                items.push(read_key(words, at, depth + 1)?);
+            }
+            ExtraKey::Tuple(items)
+        }
+        _ => {
+            let n = next()? as usize;
+            let w = (n + 3) / 4;
+            let body = words
+                .get(*at..at.saturating_add(w))
+                .ok_or_else(|| bad("an extra key string is cut short"))?;
+            *at += w;
+            ExtraKey::Text(text(&memory_bytes(body)[..n])?.to_string())
+        }
+    })
+}
+
+/// Per block: a count ([`NULL_COUNT`] for null), then that many keys ([`read_key`]).
+fn parse_extra(words: &[u32]) -> Result<Vec<Option<Vec<ExtraKey>>>, Failure> {
+    let mut out = Vec::new();
+    let mut at = 0;
     while at < words.len() {
-        let count = next(&mut at)?;
+        let count = words[at];
+        at += 1;
         if count == NULL_COUNT {
             out.push(None);
             continue;
         }
         let mut keys = Vec::new();
         for _ in 0..count {
-            let kind = next(&mut at)?;
-            match select(&EXTRA_KEY_KIND, kind)? {
-                0 => {
-                    let lo = next(&mut at)?;
-                    keys.push(ExtraKey::Uint(join(lo, next(&mut at)?)));
-                }
-                _ => {
-                    let n = next(&mut at)? as usize;
-                    let w = (n + 3) / 4;
-                    let body = words
-                        .get(at..at.saturating_add(w))
-                        .ok_or_else(|| bad("an extra key string is cut short"))?;
-                    at += w;
-                    keys.push(ExtraKey::Text(text(&memory_bytes(body)[..n])?.to_string()));
-                }
-            }
+            keys.push(read_key(words, &mut at, 0)?);
         }
         out.push(Some(keys));
     }
     Ok(out)
 }
 
-/// Chained block digests of `profile` (0 vllm-sha256-cbor, 1 vllm-xxhash-cbor, 2 sglang,
-/// 3 llm-d) for the `len` tokens in the input buffer, followed by the seed, model-name and
+/// Chained block digests of `profile` (an [`ENGINE_PROFILE`] value) for the `len` tokens in the input buffer, followed by the seed, model-name and
 /// parent bytes (`seed_len + model_len + parent_len` bytes packed in words) and `extra_len`
 /// words of extra keys. Output: the digests, concatenated.
 #[no_mangle]
@@ -76,7 +97,9 @@ pub extern "C" fn kv_engine_hashes(
             0 => Profile::VllmSha256Cbor,
             1 => Profile::VllmXxhashCbor,
             2 => Profile::Sglang,
-            _ => Profile::LlmD,
+            3 => Profile::LlmD,
+            4 => Profile::VllmSha256,
+            _ => Profile::VllmXxhash,
         };
         let strings = u64::from(seed_len) + u64::from(model_len) + u64::from(parent_len);
         let string_words = ((strings + 3) / 4) as u32;
