@@ -30,6 +30,8 @@ export {
   type KvEvent,
   type KvIndexOptions,
   type MatchResult,
+  type StorageTier,
+  type TierOverlap,
   type RemovedEvent,
   type StoredBlock,
   type StoredEvent,

@@ -51,6 +51,15 @@ describe('every generation decodes as an independent encoder says', () => {
     expect(b.events.every((e) => e.dpRank === 3)).toBe(true);
   });
 
+  it('feeds lower-tier events to the index, which reports the host blocks beside the device ones', () => {
+    using index = new KvIndex();
+    const b = decodeVllmBatch(bytes((fixtures.tiers as Fixture).payload), source);
+    index.applyEvents([...b.events, ...b.tierEvents]);
+    const m = index.findMatches(computeBlockHashes(tokens, 16, computeSaltHash()));
+    expect(m.scores).toEqual([]);
+    expect(JSON.parse(JSON.stringify(m.tiers))).toEqual([{ workerId: '7', dpRank: 0, device: 0, host: 3, disk: 0 }]);
+  });
+
   it('feeds an index that then matches the prompt (tagged-map batch of current vLLM)', () => {
     using index = new KvIndex();
     index.applyEvents(decodeVllmBatch(bytes((fixtures.g5 as Fixture).payload), source).events);

@@ -19,12 +19,21 @@ export interface StoredBlock {
   readonly tokensHash: HashLike;
 }
 
+/** A storage tier, as Dynamo maps an engine event's `medium` (`StorageTier::from_kv_medium`). */
+export type StorageTier = 'device' | 'host' | 'disk' | 'external';
+
 /** Fields every event carries: the worker and its data-parallel rank (default 0). */
 export interface WorkerRef {
   /** The worker's id (u64). */
   readonly workerId: WorkerIdLike;
   /** The worker's data-parallel rank (u32, default 0). */
   readonly dpRank?: number;
+  /**
+   * The tier the blocks are on (default `'device'`, the index's primary tree). Lower tiers are
+   * kept beside it and credited by the newest cost (SPEC §6.6); a `cleared` event without a
+   * tier clears every tier.
+   */
+  readonly tier?: StorageTier;
 }
 
 /** Blocks stored by a worker: the first is a child of `parentHash` (the root when absent). */

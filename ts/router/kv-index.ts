@@ -12,9 +12,19 @@ import { DUMP_WORDS, EVENT_RESULTS, EventKind, Flag } from '../runtime/protocol.
 import { restoreHandle, SnapshotKind, snapshotBytes, snapshotWords } from '../runtime/snapshot.js';
 import { check, exports, inputView, outputU32, ret } from '../runtime/wasm.js';
 import { jsonReady } from '../runtime/json.js';
-import type { HashLike, KvEvent, WorkerIdLike } from '../core/events.js';
+import type { HashLike, KvEvent, StorageTier, WorkerIdLike } from '../core/events.js';
 
-export type { ClearedEvent, HashLike, KvEvent, RemovedEvent, StoredBlock, StoredEvent, WorkerIdLike, WorkerRef } from '../core/events.js';
+export type {
+  ClearedEvent,
+  HashLike,
+  KvEvent,
+  RemovedEvent,
+  StorageTier,
+  StoredBlock,
+  StoredEvent,
+  WorkerIdLike,
+  WorkerRef,
+} from '../core/events.js';
 
 /** What applying an event did. */
 export type EventResult = 'ok' | 'duplicate' | 'ParentBlockNotFound' | 'InvalidBlockSequence' | 'BlockNotFound';
@@ -42,7 +52,31 @@ export interface MatchResult {
   readonly scores: WorkerScore[];
   /** Per query depth reached (index 0 = the first block), how many workers hold the query up to it. */
   readonly frequencies: number[];
+  /**
+   * Where the index holds lower-tier blocks: per worker, its matched blocks by tier (present only
+   * then). `device` is the score; `host` the further consecutive blocks its host tier holds;
+   * `disk` those beyond again in its disk and external tiers (SPEC §6.6, Dynamo's overlap
+   * extensions, each prefix position counted once).
+   */
+  readonly tiers?: TierOverlap[];
 }
+
+/** One worker's matched blocks by tier; see {@link MatchResult.tiers}. */
+export interface TierOverlap {
+  /** The worker's id. */
+  readonly workerId: bigint;
+  /** Its data-parallel rank. */
+  readonly dpRank: number;
+  /** Leading blocks on the device (the score). */
+  readonly device: number;
+  /** Further leading blocks on the host tier. */
+  readonly host: number;
+  /** Further leading blocks on the disk and external tiers. */
+  readonly disk: number;
+}
+
+type LowerTier = Exclude<StorageTier, 'device'>;
+const LOWER_TIERS: readonly LowerTier[] = ['host', 'disk', 'external'];
 
 /** A worker's number of blocks in the index. */
 export interface TreeSize {
@@ -228,6 +262,10 @@ export class KvIndex extends WasmObject {
 
   /** Applies one event; see {@link EventResult}. Malformed input throws and changes nothing. */
   applyEvent(event: KvEvent): EventResult {
+    if (event !== null && typeof event === 'object' && event.tier !== undefined) {
+      const counts = this.applyEvents([event]);
+      return (Object.keys(counts) as EventResult[]).find((k) => counts[k] > 0) ?? 'ok';
+    }
     const results = this.#apply([event], 'event');
     return RESULTS[results[0] as number] as EventResult;
   }
@@ -238,10 +276,52 @@ export class KvIndex extends WasmObject {
    */
   applyEvents(events: readonly KvEvent[]): EventCounts {
     if (!Array.isArray(events)) throw new TypeError('events must be an Array of events');
-    const results = this.#apply(events, 'events');
     const counts: EventCounts = { ok: 0, duplicate: 0, ParentBlockNotFound: 0, InvalidBlockSequence: 0, BlockNotFound: 0 };
-    for (const r of results) counts[RESULTS[r] as EventResult] += 1;
+    const tiered =
+      this.#tiers.size > 0 ||
+      events.some((e: KvEvent | null) => e !== null && typeof e === 'object' && e.tier !== undefined && e.tier !== 'device');
+    if (!tiered) {
+      for (const r of this.#apply(events, 'events')) counts[RESULTS[r] as EventResult] += 1;
+      return counts;
+    }
+    // Lower tiers: their own trees beside the primary one. Everything is checked first.
+    const byTier = new Map<StorageTier, KvEvent[]>([['device', []]]);
+    events.forEach((e: KvEvent, i: number) => {
+      const tier = e?.tier ?? 'device';
+      if (tier !== 'device' && !LOWER_TIERS.includes(tier)) {
+        throw new TypeError(`events[${i}].tier must be 'device', 'host', 'disk' or 'external', got ${describe(tier)}`);
+      }
+      // A cleared event without a tier clears every tier.
+      const to = e?.type === 'cleared' && e.tier === undefined ? ['device' as const, ...LOWER_TIERS] : [tier];
+      for (const t of to) (byTier.get(t) ?? byTier.set(t, []).get(t))?.push(e);
+    });
+    for (const list of byTier.values()) encodeEvents(list, 'events'); // validates every tier's events first
+    for (const [tier, list] of byTier) {
+      if (list.length === 0) continue;
+      const target = tier === 'device' ? this : this.#tierIndex(tier);
+      const results = tier === 'device' ? this.#apply(list, 'events') : target.#apply(list, 'events');
+      for (const r of results) counts[RESULTS[r] as EventResult] += 1;
+    }
     return counts;
+  }
+
+  /** Lower-tier trees, made on the first event of their tier. */
+  readonly #tiers = new Map<LowerTier, KvIndex>();
+
+  #tierIndex(tier: LowerTier): KvIndex {
+    let index = this.#tiers.get(tier);
+    if (index === undefined) {
+      index = new KvIndex();
+      this.#tiers.set(tier, index);
+    }
+    return index;
+  }
+
+  /** Frees the index and its lower-tier trees. */
+  override free(): void {
+    for (const index of this.#tiers.values()) index.free();
+    this.#tiers.clear();
+    super.free();
   }
 
   /** Encodes and applies events with one call; the result code of each. */
@@ -279,7 +359,28 @@ export class KvIndex extends WasmObject {
     // A plain loop: Array.from on a typed array is several times slower in V8.
     const frequencies = new Array<number>(depths);
     for (let d = 0, at = 5 * n; d < depths; d++) frequencies[d] = words[at + d] as number;
-    return jsonReady({ scores: jsonReady(scores), frequencies });
+    if (this.#tiers.size === 0) return jsonReady({ scores: jsonReady(scores), frequencies });
+    return jsonReady({ scores: jsonReady(scores), frequencies, tiers: jsonReady(this.#tierOverlaps(scores, localHashes)) });
+  }
+
+  /** Device score, then each lower tier's extension beyond it (SPEC §6.6). */
+  #tierOverlaps(scores: WorkerScore[], query: readonly HashLike[] | BigUint64Array): TierOverlap[] {
+    const reach = new Map<string, { workerId: bigint; dpRank: number; device: number; host: number; disk: number }>();
+    const entry = (s: WorkerScore) => {
+      const key = `${s.workerId}:${s.dpRank}`;
+      let e = reach.get(key);
+      if (e === undefined) reach.set(key, (e = { workerId: s.workerId, dpRank: s.dpRank, device: 0, host: 0, disk: 0 }));
+      return e;
+    };
+    for (const s of scores) entry(s).device = s.blocks;
+    const tierScores = (tier: LowerTier) => this.#tiers.get(tier)?.findMatches(query).scores ?? [];
+    for (const s of tierScores('host')) entry(s).host = s.blocks;
+    for (const s of [...tierScores('disk'), ...tierScores('external')]) entry(s).disk = Math.max(entry(s).disk, s.blocks);
+    return [...reach.values()].map((e) => {
+      const host = Math.max(e.device, e.host);
+      const disk = Math.max(host, e.disk);
+      return { workerId: e.workerId, dpRank: e.dpRank, device: e.device, host: host - e.device, disk: disk - host };
+    });
   }
 
   /**
@@ -309,12 +410,14 @@ export class KvIndex extends WasmObject {
     const [lo, hi] = u64(workerId, 'workerId');
     this.changed();
     check(exports().kv_index_remove_worker(this.index, this.generation, lo, hi));
+    for (const index of this.#tiers.values()) index.removeWorker(workerId);
   }
 
   /** Empties the index (its event counts are kept). */
   clear(): void {
     this.changed();
     check(exports().kv_index_clear(this.index, this.generation));
+    for (const index of this.#tiers.values()) index.clear();
   }
 
   /** The words of `kv_index_info`, kept until the object may change. */

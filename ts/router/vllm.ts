@@ -10,7 +10,9 @@
 
 import { decode } from '@msgpack/msgpack';
 import { utf8Decode } from '../runtime/utf8.js';
-import { computeBlockHashes, computeSaltHash, jsonReady, type KvEvent } from 'kvbm-sequence';
+import { computeBlockHashes, computeSaltHash, jsonReady, type KvEvent, type StorageTier } from 'kvbm-sequence';
+
+export type { StorageTier } from 'kvbm-sequence';
 import { readBatch, readEvent, WireError, type WireNote, type WireStored } from './engine-wire.js';
 
 export { engineBlockHash, WireError } from './engine-wire.js';
@@ -26,9 +28,6 @@ export interface VllmSource {
   /** Throw a {@link DecodeError} at the first thing that cannot be used, instead of counting it. */
   readonly strict?: boolean;
 }
-
-/** A storage tier, as Dynamo maps an event's `medium` (`StorageTier::from_kv_medium`). */
-export type StorageTier = 'device' | 'host' | 'disk' | 'external';
 
 /** An index event of a lower tier than the device (the primary index holds device blocks only). */
 export type TierEvent = KvEvent & { readonly tier: Exclude<StorageTier, 'device'> };
