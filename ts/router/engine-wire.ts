@@ -121,7 +121,13 @@ export function engineBlockHash(value: unknown, name = 'block hash'): bigint {
 
 function hashes(value: unknown, path: string): bigint[] {
   if (!Array.isArray(value)) throw new WireError(path, `must be an array of hashes, got ${describe(value)}`);
-  return value.map((h: unknown, i: number) => engineBlockHash(h, `${path}[${i}]`));
+  const out = new Array<bigint>(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const h: unknown = value[i];
+    // The common case (an integer msgpack decoded as a bigint) without building the field's name.
+    out[i] = typeof h === 'bigint' && h >= 0n && h <= U64 ? h : engineBlockHash(h, `${path}[${i}]`);
+  }
+  return out;
 }
 
 /** A non-negative safe integer (msgpack ints may come as bigints). */
@@ -132,17 +138,19 @@ export function wireInt(value: unknown, path: string): number {
   return v;
 }
 
-const optInt = (v: unknown, path: string): number | null => (v === null || v === undefined ? null : wireInt(v, path));
+// Field names are built only when a value is refused: `where` gives them.
+const optInt = (v: unknown, where: () => string): number | null =>
+  v === null || v === undefined ? null : typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : wireInt(v, where());
 
-function optString(v: unknown, path: string): string | null {
+function optString(v: unknown, where: () => string): string | null {
   if (v === null || v === undefined) return null;
-  if (typeof v !== 'string') throw new WireError(path, `must be a string or nil, got ${describe(v)}`);
+  if (typeof v !== 'string') throw new WireError(where(), `must be a string or nil, got ${describe(v)}`);
   return v;
 }
 
-function optBool(v: unknown, path: string): boolean | null {
+function optBool(v: unknown, where: () => string): boolean | null {
   if (v === null || v === undefined) return null;
-  if (typeof v !== 'boolean') throw new WireError(path, `must be a boolean or nil, got ${describe(v)}`);
+  if (typeof v !== 'boolean') throw new WireError(where(), `must be a boolean or nil, got ${describe(v)}`);
   return v;
 }
 
@@ -156,14 +164,14 @@ export function readBatch(value: unknown, note: (n: WireNote) => void): WireBatc
   if (Array.isArray(value)) {
     if (value.length < 2 || !Array.isArray(value[1])) throw new WireError('batch', 'must be [ts, events, data_parallel_rank?]');
     for (let i = 3; i < value.length; i++) note({ kind: 'unknownField', name: `batch[${i}]` });
-    return { ts: Number(value[0]), events: value[1], dpRank: optInt(value[2], 'batch.data_parallel_rank') };
+    return { ts: Number(value[0]), events: value[1], dpRank: optInt(value[2], () => 'batch.data_parallel_rank') };
   }
   if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
     const map = value as Record<string, unknown>;
     if (!Array.isArray(map.events)) throw new WireError('batch.events', `must be an array, got ${describe(map.events)}`);
     for (const key of Object.keys(map))
       if (key !== 'ts' && key !== 'events' && key !== 'data_parallel_rank') note({ kind: 'unknownField', name: `batch.${key}` });
-    return { ts: Number(map.ts ?? 0), events: map.events, dpRank: optInt(map.data_parallel_rank, 'batch.data_parallel_rank') };
+    return { ts: Number(map.ts ?? 0), events: map.events, dpRank: optInt(map.data_parallel_rank, () => 'batch.data_parallel_rank') };
   }
   throw new WireError('batch', `must be an array or a map, got ${describe(value)}`);
 }
@@ -207,10 +215,10 @@ function fromMap(map: Record<string, unknown>, path: string, note: (n: WireNote)
   if (type === 'AllBlocksCleared') return { type };
   const common = {
     blockHashes: hashes(map.block_hashes, `${path}.block_hashes`),
-    medium: optString(map.medium, `${path}.medium`),
-    groupIdx: optInt(map.group_idx, `${path}.group_idx`),
-    specKind: optString(map.kv_cache_spec_kind, `${path}.kv_cache_spec_kind`),
-    locality: optString(map.locality, `${path}.locality`),
+    medium: optString(map.medium, () => `${path}.medium`),
+    groupIdx: optInt(map.group_idx, () => `${path}.group_idx`),
+    specKind: optString(map.kv_cache_spec_kind, () => `${path}.kv_cache_spec_kind`),
+    locality: optString(map.locality, () => `${path}.locality`),
   };
   if (type === 'BlockRemoved') return { type, ...common };
   return {
@@ -222,10 +230,10 @@ function fromMap(map: Record<string, unknown>, path: string, note: (n: WireNote)
         : engineBlockHash(map.parent_block_hash, `${path}.parent_block_hash`),
     tokenIds: tokenList(map.token_ids, `${path}.token_ids`),
     blockSize: wireInt(map.block_size, `${path}.block_size`),
-    loraName: optString(map.lora_name, `${path}.lora_name`),
+    loraName: optString(map.lora_name, () => `${path}.lora_name`),
     extraKeys: map.extra_keys ?? null,
-    cacheSalt: optString(map.cache_salt, `${path}.cache_salt`),
-    isEagle: optBool(map.is_eagle, `${path}.is_eagle`),
+    cacheSalt: optString(map.cache_salt, () => `${path}.cache_salt`),
+    isEagle: optBool(map.is_eagle, () => `${path}.is_eagle`),
   };
 }
 
@@ -264,7 +272,7 @@ function fromArray(e: unknown[], path: string, note: (n: WireNote) => void): Wir
     return {
       type,
       blockHashes: hashes(e[1], `${path}[1] (block_hashes)`),
-      medium: optString(e[2], `${path}[2] (medium)`),
+      medium: optString(e[2], () => `${path}[2] (medium)`),
       ...positionalTail(e.slice(3), 3, type, note),
       locality: null,
     };
@@ -276,8 +284,8 @@ function fromArray(e: unknown[], path: string, note: (n: WireNote) => void): Wir
       parentHash: e[2] === null || e[2] === undefined ? null : engineBlockHash(e[2], `${path}[2] (parent_block_hash)`),
       tokenIds: tokenList(e[3], `${path}[3] (token_ids)`),
       blockSize: wireInt(e[4], `${path}[4] (block_size)`),
-      medium: optString(e[6], `${path}[6] (medium)`),
-      loraName: optString(e[7], `${path}[7] (lora_name)`),
+      medium: optString(e[6], () => `${path}[6] (medium)`),
+      loraName: optString(e[7], () => `${path}[7] (lora_name)`),
       extraKeys: e[8] ?? null,
       ...positionalTail(e.slice(9), 9, type, note),
       locality: null,
