@@ -52,7 +52,7 @@ describe('raw exports', () => {
     };
     const refusals: [() => number, string][] = [
       [() => raw.kv_pool_new(4, 4, 0, 0, 2), 'unknown eviction policy 2: expected 0..1'],
-      [() => raw.kv_engine_hashes(4, 0, 4, 0, 0, 0, 0), 'unknown engine profile 4: expected 0..3'],
+      [() => raw.kv_engine_hashes(6, 0, 4, 0, 0, 0, 0), 'unknown engine profile 6: expected 0..5'],
       [() => raw.kv_router_hashes(0, 4, 0, 0, 2, 0), 'unknown flag 2: expected 0..1'],
     ];
     for (const [call, text] of refusals) {

@@ -3,7 +3,7 @@
 //!
 //! - `vllm-sha256` / `vllm-xxhash` (vLLM's default `sha256` and its `xxhash`): the same triple
 //!   `(parent digest, tuple of token ids, extra keys or None)` as Python's pickle, protocol 5
-//!   ([`pickle`]), then SHA-256 or XXH3-128; the first parent is the digest of the pickled seed.
+//!   (the `pickle` module), then SHA-256 or XXH3-128; the first parent is the digest of the pickled seed.
 //! - `vllm-sha256-cbor` / `vllm-xxhash-cbor` (vLLM's `--prefix-caching-hash-algo`): digest of
 //!   the canonical CBOR of the triple `[parent digest (bytes), [token ids], extra keys or null]`;
 //!   SHA-256 (32 bytes) or XXH3-128 (16 bytes, big-endian). The first parent is `NONE_HASH`, the
