@@ -3,7 +3,8 @@
 //! Place: `crate/kvbm-sequence-wasm/src/exports/assignments.rs`.
 
 use crate::exports::sequence::block_range;
-use crate::state::{hash_of, run, State};
+use crate::reply::Reply;
+use crate::state::{hash_of, run, Outcome, State};
 use crate::table::Object;
 use kvbm_sequence::error::try_reserve;
 use kvbm_sequence::words::{hi, lo};
@@ -89,30 +90,38 @@ pub extern "C" fn kv_asg_layout(index: u32, generation: u32) -> i32 {
     })
 }
 
+/// Runs `read` on the record behind the handle, with the reply to write its output to.
+fn read(
+    index: u32,
+    generation: u32,
+    read: impl FnOnce(&ExternalBlockAssignments, &mut Reply) -> Outcome,
+) -> i32 {
+    run(|st| {
+        let State { table, reply, .. } = st;
+        read(table.assignments(index, generation)?, reply)
+    })
+}
+
 /// Ids of the assigned collection: output, 32-bit.
 #[no_mangle]
 pub extern "C" fn kv_asg_assigned_ids(index: u32, generation: u32) -> i32 {
-    run(|st| {
-        let State { table, reply, .. } = st;
-        reply.u32s(table.assignments(index, generation)?.assigned_block_ids())
+    read(index, generation, |a, reply| {
+        reply.u32s(a.assigned_block_ids())
     })
 }
 
 /// Ids of the staged collection: output, 32-bit.
 #[no_mangle]
 pub extern "C" fn kv_asg_staged_ids(index: u32, generation: u32) -> i32 {
-    run(|st| {
-        let State { table, reply, .. } = st;
-        reply.u32s(table.assignments(index, generation)?.staged_block_ids())
+    read(index, generation, |a, reply| {
+        reply.u32s(a.staged_block_ids())
     })
 }
 
 /// Ids of the unassigned queue, in FIFO order: output, 32-bit.
 #[no_mangle]
 pub extern "C" fn kv_asg_unassigned_ids(index: u32, generation: u32) -> i32 {
-    run(|st| {
-        let State { table, reply, .. } = st;
-        let a = table.assignments(index, generation)?;
+    read(index, generation, |a, reply| {
         reply.u32s_from(a.unassigned_count(), a.unassigned_block_ids())
     })
 }
@@ -120,19 +129,13 @@ pub extern "C" fn kv_asg_unassigned_ids(index: u32, generation: u32) -> i32 {
 /// Assigned pairs: output, 5 words each (id, hash words).
 #[no_mangle]
 pub extern "C" fn kv_asg_assigned_pairs(index: u32, generation: u32) -> i32 {
-    run(|st| {
-        let State { table, reply, .. } = st;
-        reply.pairs(table.assignments(index, generation)?.assigned())
-    })
+    read(index, generation, |a, reply| reply.pairs(a.assigned()))
 }
 
 /// Staged pairs: output, 5 words each (id, hash words).
 #[no_mangle]
 pub extern "C" fn kv_asg_staged_pairs(index: u32, generation: u32) -> i32 {
-    run(|st| {
-        let State { table, reply, .. } = st;
-        reply.pairs(table.assignments(index, generation)?.staged())
-    })
+    read(index, generation, |a, reply| reply.pairs(a.staged()))
 }
 
 /// `extend_block_ids` with the `len` ids in the input buffer: `ret[0]` = ids added.

@@ -3,9 +3,24 @@
 //! Place: `crate/kvbm-sequence-wasm/src/exports/plan.rs`.
 
 use crate::state::{run, State};
-use kvbm_sequence::{zip_assigned, zip_assigned_pending};
+use kvbm_sequence::sequence::plan::Plan;
+use kvbm_sequence::{zip_assigned, zip_assigned_pending, ExternalBlockAssignments};
 
-/// `zip_assigned(a, b)`: `ret[0]` = n; output, 3n words: positions, then a's ids, then b's ids.
+/// The plan `zip` makes of the two records behind the handles: `ret[0]` = n; output, 3n words:
+/// positions, then the first record's ids, then the second's.
+fn plan(
+    a: (u32, u32),
+    b: (u32, u32),
+    zip: for<'r> fn(&'r ExternalBlockAssignments, &'r ExternalBlockAssignments) -> Plan<'r>,
+) -> i32 {
+    run(|st| {
+        let State { table, reply, .. } = st;
+        let (a, b) = table.assignments_pair(a, b)?;
+        reply.plan(zip(a, b))
+    })
+}
+
+/// `zip_assigned(a, b)`: positions where both hold an assigned block, with both ids.
 #[no_mangle]
 pub extern "C" fn kv_zip_assigned(
     a_index: u32,
@@ -13,15 +28,15 @@ pub extern "C" fn kv_zip_assigned(
     b_index: u32,
     b_generation: u32,
 ) -> i32 {
-    run(|st| {
-        let State { table, reply, .. } = st;
-        let (a, b) = table.assignments_pair((a_index, a_generation), (b_index, b_generation))?;
-        reply.plan(zip_assigned(a, b))
-    })
+    plan(
+        (a_index, a_generation),
+        (b_index, b_generation),
+        zip_assigned,
+    )
 }
 
-/// `zip_assigned_pending(src, dst)`: `ret[0]` = n; output, 3n words: positions, then src's
-/// ids, then dst's pending ids.
+/// `zip_assigned_pending(src, dst)`: positions where src holds an assigned block and dst a
+/// pending id, with both ids.
 #[no_mangle]
 pub extern "C" fn kv_zip_assigned_pending(
     a_index: u32,
@@ -29,9 +44,9 @@ pub extern "C" fn kv_zip_assigned_pending(
     b_index: u32,
     b_generation: u32,
 ) -> i32 {
-    run(|st| {
-        let State { table, reply, .. } = st;
-        let (a, b) = table.assignments_pair((a_index, a_generation), (b_index, b_generation))?;
-        reply.plan(zip_assigned_pending(a, b))
-    })
+    plan(
+        (a_index, a_generation),
+        (b_index, b_generation),
+        zip_assigned_pending,
+    )
 }
