@@ -142,6 +142,22 @@ describe('engine hash profiles', () => {
     }
   });
 
+  it("llm-d's multimodal extra: the (hash, offset) items as {Hash, Offset} maps, equal to cbor2's", () => {
+    const extra = [
+      [['f'.repeat(64), -3], 'a-lora-name'],
+      null,
+      [
+        ['img-1', 5],
+        ['img-2', 0],
+      ],
+      ['only-a-string'],
+    ];
+    const got = computeEngineHashes(tokens, 16, 'llm-d', { seed: '7', modelName: 'm', extraKeys: extra });
+    expect(got.digests.map(hex)).toEqual(python('llm-d', tokens, 16, '7', 'm', extra));
+    const plain = computeEngineHashes(tokens, 16, 'llm-d', { seed: '7', modelName: 'm' });
+    expect(hex(got.digests[3] as Uint8Array)).not.toBe(hex(plain.digests[3] as Uint8Array)); // chained after a tainted block
+  });
+
   it('rejects unknown profiles, wrong parents and bad extra keys', () => {
     expect(() => computeEngineHashes(tokens, 16, 'trtllm' as EngineProfile)).toThrow(TypeError);
     expect(() => computeEngineHashes(tokens, 0, 'sglang')).toThrow(RangeError);

@@ -73,8 +73,15 @@ def main():
             out.append(prior)
     elif profile == "llm-d":
         parent = fnv1a64(cbor2.dumps([fnv1a64(seed.encode()), None, model], canonical=True))
-        for block in blocks(tokens, size):
-            parent = fnv1a64(cbor2.dumps([parent, list(block), None], canonical=True))
+        for k, block in enumerate(blocks(tokens, size)):
+            # llm-d's BlockExtraFeatures: the (hash, offset) pairs, as Go encodes its MMHash struct.
+            keys = extra[k] if k < len(extra) and extra[k] is not None else []
+            mm = [
+                {"Hash": t[0], "Offset": t[1]}
+                for t in keys
+                if isinstance(t, list) and len(t) == 2 and isinstance(t[0], str) and isinstance(t[1], int)
+            ]
+            parent = fnv1a64(cbor2.dumps([parent, list(block), mm or None], canonical=True))
             out.append(parent.to_bytes(8, "big").hex())
     print(json.dumps(out))
 

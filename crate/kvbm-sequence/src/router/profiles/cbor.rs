@@ -64,3 +64,34 @@ fn cbor_key(out: &mut Vec<u8>, key: &ExtraKey) {
         }
     }
 }
+
+/// llm-d's multimodal extra (`BlockExtraFeatures.MMHashes`): the block's `(hash, offset)` tuples
+/// as an array of maps `{"Hash": text, "Offset": int}` in canonical key order; other keys are
+/// skipped as llm-d skips them, and a block without any is null.
+pub(super) fn cbor_llmd_extra(out: &mut Vec<u8>, extra: Option<&[ExtraKey]>) {
+    let items: Vec<(&str, &ExtraKey)> = extra
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|k| match k {
+            ExtraKey::Tuple(t) => match t.as_slice() {
+                [ExtraKey::Text(hash), offset @ (ExtraKey::Int(_) | ExtraKey::Uint(_))] => {
+                    Some((hash.as_str(), offset))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    if items.is_empty() {
+        out.push(CBOR_NULL);
+        return;
+    }
+    cbor_head(out, 4, items.len() as u64);
+    for (hash, offset) in items {
+        cbor_head(out, 5, 2);
+        cbor_text(out, "Hash");
+        cbor_text(out, hash);
+        cbor_text(out, "Offset");
+        cbor_key(out, offset);
+    }
+}

@@ -13,7 +13,8 @@
 //!   first page) then each token as 4 little-endian bytes. Event id: the first 8 bytes,
 //!   big-endian.
 //! - `llm-d` (its KV-cache manager's block key): FNV-64a of the canonical CBOR of
-//!   `[parent (uint), [token ids], null]`; the first parent is FNV-64a of the CBOR of
+//!   `[parent (uint), [token ids], extra]`, `extra` null or the block's multimodal items as
+//!   `[{"Hash": id, "Offset": offset}, …]` (from `(id, offset)` extra keys); the first parent is FNV-64a of the CBOR of
 //!   `[FNV-64a(hash seed), null, model name]`. The key is the event id.
 //!
 //! Place: `crate/kvbm-sequence/src/router/profiles/mod.rs`.
@@ -25,7 +26,7 @@ mod sha256;
 mod tests;
 
 use crate::error::{Error, Result};
-use cbor::{cbor_extra, cbor_head, cbor_text, cbor_tokens, CBOR_NULL};
+use cbor::{cbor_extra, cbor_head, cbor_llmd_extra, cbor_text, cbor_tokens, CBOR_NULL};
 pub use sha256::{sha256, Sha256};
 
 /// One item of a vLLM block's extra keys (a LoRA name, a cache salt, a multimodal identifier
@@ -164,7 +165,7 @@ pub fn block_digest(
             let mut cbor = vec![0x83];
             cbor_head(&mut cbor, 0, p);
             cbor_tokens(&mut cbor, tokens);
-            cbor.push(CBOR_NULL);
+            cbor_llmd_extra(&mut cbor, extra);
             fnv1a64(&cbor).to_be_bytes().to_vec()
         }
     }
