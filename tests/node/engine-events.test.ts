@@ -35,7 +35,7 @@ const map = (extra: Record<string, unknown> = {}) => ({
 const batchOf = (events: unknown[]) => encode([1, events, 0], { useBigInt64: true });
 
 describe('every generation decodes as an independent encoder says', () => {
-  for (const name of ['g1', 'g2', 'g3', 'g4', 'g5', 'g5-no-rank', 'tiers', 'sglang-positional', 'sglang-map']) {
+  for (const name of ['g1', 'g2', 'g3', 'g4', 'g5', 'g5-no-rank', 'tiers', 'sglang-positional', 'sglang-map', 'dynamo-conventions']) {
     it(name, () => {
       const f = fixtures[name] as Fixture;
       const b = decodeVllmBatch(bytes(f.payload), source);

@@ -29,8 +29,19 @@ def local(tokens, seed):
     ]
 
 
-def stored(worker_rank, hashes, tokens, lora=None, parent=None):
-    seed = salt(lora)
+def stored(worker_rank, hashes, tokens, lora=None, parent=None, seed=None, mm=None):
+    """mm: per block, the multimodal hashes Dynamo appends (sorted, 8 LE bytes each) to its bytes."""
+    seed = salt(lora) if seed is None else seed
+    if mm is not None:
+        return {
+            "type": "stored",
+            "dpRank": worker_rank,
+            "parentHash": None if parent is None else str(parent & U64),
+            "blocks": [
+                {"blockHash": str(h & U64), "tokensHash": str(local_mm(tokens[k * BS : (k + 1) * BS], seed, mm[k]))}
+                for k, h in enumerate(hashes)
+            ],
+        }
     return {
         "type": "stored",
         "dpRank": worker_rank,
@@ -40,6 +51,11 @@ def stored(worker_rank, hashes, tokens, lora=None, parent=None):
             for h, t in zip(hashes, local(tokens, seed))
         ],
     }
+
+
+def local_mm(block, seed, mm_hashes):
+    data = struct.pack("<%dI" % BS, *block) + b"".join(struct.pack("<Q", m) for m in sorted(mm_hashes))
+    return xxhash.xxh3_64_intdigest(data, seed=seed)
 
 
 def removed(rank, hashes):
@@ -135,5 +151,37 @@ case(
     "sglang-map",
     [8.0, [{"type": "BlockStored", "block_hashes": [-7], "parent_block_hash": None, "token_ids": TOKENS[:16], "block_size": BS, "lora_id": None, "medium": "GPU", "lora_name": "adapter"}]],
     [stored(0, [-7], TOKENS[:16], lora="adapter")],
+)
+# Dynamo's conventions reading vLLM's extra keys: a `dynamo-cache-salt:<ns>` key in block 0 is the
+# router namespace (salt: + xxh3(ns, seed 1)); a multimodal identifier that is not 64 hex digits
+# is hashed with xxh3_64 (seed 0), a 64-hex one gives its first 16 digits; a 64-hex LoRA name
+# repeated in the keys is the adapter, not a multimodal hash.
+LORA = "ab" * 32
+NS = "tenant-a"
+conv_seed = (salt(LORA) + xxhash.xxh3_64_intdigest(NS.encode(), seed=1)) & U64
+case(
+    "dynamo-conventions",
+    [
+        9.0,
+        [
+            dict(
+                MAP_STORED,
+                block_hashes=[31, 32],
+                token_ids=TOKENS[:32],
+                lora_name=LORA,
+                extra_keys=[["dynamo-cache-salt:" + NS, LORA, ["img-xyz", -2]], [["cd" * 32, 0]]],
+            )
+        ],
+        0,
+    ],
+    [
+        stored(
+            0,
+            [31, 32],
+            TOKENS[:32],
+            seed=conv_seed,
+            mm=[[xxhash.xxh3_64_intdigest(b"img-xyz", seed=0)], [int("cd" * 8, 16)]],
+        )
+    ],
 )
 print(json.dumps(cases))
