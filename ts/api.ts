@@ -18,7 +18,7 @@ export {
 export { computeBlockHashes, computeSaltHash, computeSequenceHashes } from './core/hash.js';
 export { zipAssigned, zipAssignedPending, type Plan } from './core/plan.js';
 export { SequenceHash } from './core/sequence-hash.js';
-export { init, initSync, memoryStats, type InitInput, type MemoryStats } from './runtime/init.js';
+export { init, initSync, memoryStats, reserve, type InitInput, type MemoryStats } from './runtime/init.js';
 export {
   KvIndex,
   type ClearedEvent,

@@ -88,6 +88,9 @@ describe('raw exports', () => {
       if (name === 'kv_input') {
         // Small, or too large to be granted; never gigabytes that would be.
         args = [next() % 2 ? next() % 512 : 2 ** 28 + 1 + (next() % 1000)];
+      } else if (name === 'kv_reserve') {
+        // A few MiB, or more than memory can ever hold; never gigabytes that would be granted.
+        args = [next() % 2 ? next() % 8 : 4096 + (next() % 1000)];
       } else if (handles.length > 0 && args.length >= 2 && next() % 4 !== 0) {
         const h = handles[next() % handles.length] as number[];
         args[0] = h[0] as number;
@@ -96,7 +99,7 @@ describe('raw exports', () => {
       if (name === 'kv_input' || name === 'kv_ret_ptr') {
         const ptr = f(...args);
         if (name === 'kv_input' && ptr !== 0) {
-          const words = new Uint32Array(raw.memory.buffer, ptr, args[0]);
+          const words = new Uint32Array(raw.memory.buffer, ptr >>> 0, args[0]);
           for (let w = 0; w < words.length; w++) words[w] = arg();
         }
         continue;

@@ -139,6 +139,11 @@ export interface MemoryStats {
   readonly liveObjects: number;
   /** Bytes the module's allocator holds now: live objects and the module's buffers. */
   readonly heapBytes: number;
+  /**
+   * Times linear memory grew. It grows in big steps (half the memory again, 16–256 MiB), so this
+   * stays small; {@link reserve} makes room for a known load in one step.
+   */
+  readonly memoryGrows: number;
   /** Objects released by `free()` (or `using`) so far. */
   readonly freedByHand: number;
   /**
@@ -159,8 +164,23 @@ export function memoryStats(): MemoryStats {
     memoryBytes: raw.memory.buffer.byteLength,
     liveObjects: ret(0),
     heapBytes: ret(1),
+    memoryGrows: ret(2),
     freedByHand: collector.freedByHand,
     collectedObjects: collector.collected,
     collectorAvailable: collector.registered,
   };
+}
+
+/**
+ * Makes `bytes` of WebAssembly memory available in one growth now, for a load whose size is known
+ * (a gateway about to ingest an event storm): later allocations up to it grow nothing. Returns
+ * `false` where memory cannot grow that far (nothing changed then).
+ */
+export function reserve(bytes: number): boolean {
+  if (typeof bytes !== 'number' || !Number.isFinite(bytes) || bytes < 0)
+    throw new RangeError(`bytes must be a finite number >= 0, got ${String(bytes)}`);
+  const mib = Math.ceil(bytes / 2 ** 20);
+  if (mib > 4096) return false;
+  check(exports().kv_reserve(mib));
+  return ret(0) === 1;
 }

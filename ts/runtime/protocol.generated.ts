@@ -126,6 +126,7 @@ export const EXPORTS = {
   kv_input: ['words'],
   kv_shrink_buffers: [],
   kv_live_objects: [],
+  kv_reserve: ['mib'],
   kv_free: ['index', 'generation'],
   kv_block_hashes: ['len', 'blockSize', 'saltLo', 'saltHi'],
   kv_sequence_hashes: ['len', 'blockSize', 'saltLo', 'saltHi'],
@@ -215,6 +216,8 @@ export interface RawExports {
   kv_shrink_buffers(): number;
   /** `kv_live_objects`. */
   kv_live_objects(): number;
+  /** `kv_reserve`. */
+  kv_reserve(mib: number): number;
   /** `kv_free`. */
   kv_free(index: number, generation: number): number;
   /** `kv_block_hashes`. */

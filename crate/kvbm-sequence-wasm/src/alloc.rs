@@ -6,6 +6,14 @@
 //! that fails releases the ballast and tries again, and every export first makes sure the ballast
 //! is in place (or reports out-of-memory before doing anything).
 //!
+//! Memory grows in big steps. The system allocator grows linear memory by what one request
+//! needs, 64 KiB pages at a time; every growth detaches the JavaScript views of the memory, and
+//! V8 answers many small growths with a garbage collection each (a 1 M-block index ingested
+//! cold took seconds for it). So when an allocation has grown memory, the allocator at once
+//! allocates and frees a block of half the memory again (16 MiB to 256 MiB): one more growth,
+//! whose pages the system allocator then keeps and serves from. [`reserve`] does the same for a
+//! size the caller names.
+//!
 //! Native builds keep Rust's default allocator; this module is compiled there only for its tests.
 //!
 //! Place: `crate/kvbm-sequence-wasm/src/alloc.rs`.
@@ -23,6 +31,61 @@ static BALLAST_PTR: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
 
 /// Bytes allocated and not yet freed, the ballast excluded (`memoryStats().heapBytes`).
 static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+
+/// Times linear memory grew (`memoryStats().memoryGrows`).
+static GROWS: AtomicUsize = AtomicUsize::new(0);
+
+/// Headroom reserved after a growth: half the memory, within these bounds.
+const MIN_STEP: usize = 16 << 20;
+const MAX_STEP: usize = 256 << 20;
+
+/// Times linear memory grew since the module started.
+pub fn grows() -> usize {
+    GROWS.load(Ordering::Relaxed)
+}
+
+/// Pages of linear memory now.
+#[cfg(target_arch = "wasm32")]
+fn pages() -> usize {
+    core::arch::wasm32::memory_size(0)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn pages() -> usize {
+    0
+}
+
+/// Makes `bytes` available without growing memory again: one block of that size, allocated
+/// and freed, stays with the system allocator. False where memory cannot grow that far.
+pub fn reserve(bytes: usize) -> bool {
+    let layout = match Layout::from_size_align(bytes.max(1), 16) {
+        Ok(layout) => layout,
+        Err(_) => return false,
+    };
+    let before = pages();
+    // SAFETY: the layout has a non-zero size; the block is freed at once with the same layout.
+    let ptr = unsafe { System.alloc(layout) };
+    if pages() != before {
+        GROWS.fetch_add(1, Ordering::Relaxed);
+    }
+    if ptr.is_null() {
+        return false;
+    }
+    // SAFETY: `ptr` was allocated just above with `layout`.
+    unsafe { System.dealloc(ptr, layout) };
+    true
+}
+
+/// After an allocation grew memory from `before` pages: counts it and reserves the headroom.
+fn grew(before: usize) {
+    if pages() == before {
+        return;
+    }
+    GROWS.fetch_add(1, Ordering::Relaxed);
+    let step = (pages() * 65536 / 2).max(MIN_STEP).min(MAX_STEP);
+    // Where the headroom cannot be had, the allocation that grew memory still stands.
+    reserve(step);
+}
 
 /// Bytes the module's objects and buffers hold now (the ballast excluded).
 pub fn allocated_bytes() -> usize {
@@ -71,7 +134,9 @@ pub struct BallastAllocator;
 // retry only frees memory this module owns.
 unsafe impl GlobalAlloc for BallastAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let before = pages();
         let ptr = System.alloc(layout);
+        grew(before);
         if ptr.is_null() && layout.size() <= SMALL && release_ballast() {
             return counted(System.alloc(layout), layout.size());
         }
@@ -79,7 +144,9 @@ unsafe impl GlobalAlloc for BallastAllocator {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let before = pages();
         let ptr = System.alloc_zeroed(layout);
+        grew(before);
         if ptr.is_null() && layout.size() <= SMALL && release_ballast() {
             return counted(System.alloc_zeroed(layout), layout.size());
         }
@@ -92,7 +159,9 @@ unsafe impl GlobalAlloc for BallastAllocator {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let before = pages();
         let mut new = System.realloc(ptr, layout, new_size);
+        grew(before);
         if new.is_null() && new_size <= SMALL && release_ballast() {
             new = System.realloc(ptr, layout, new_size);
         }

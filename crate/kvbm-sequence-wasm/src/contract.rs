@@ -372,6 +372,7 @@ exports! {
     kv_input("words");
     kv_shrink_buffers();
     kv_live_objects();
+    kv_reserve("mib");
     kv_free(H, G);
     kv_block_hashes("len", "blockSize", "saltLo", "saltHi");
     kv_sequence_hashes("len", "blockSize", "saltLo", "saltHi");

@@ -77,13 +77,25 @@ pub extern "C" fn kv_shrink_buffers() -> i32 {
 }
 
 /// Number of live objects in the table: `ret[0]`; bytes the allocator holds for objects and
-/// buffers (the ballast excluded): `ret[1]`.
+/// buffers (the ballast excluded): `ret[1]`; times linear memory grew: `ret[2]`.
 #[no_mangle]
 pub extern "C" fn kv_live_objects() -> i32 {
     run(|st| {
         st.reply.ret[0] = st.table.live();
         // Bytes held by objects and buffers (u32: wasm32 memory is at most 4 GiB).
         st.reply.ret[1] = crate::alloc::allocated_bytes() as u32;
+        st.reply.ret[2] = crate::alloc::grows() as u32;
+        Ok(())
+    })
+}
+
+/// Makes `mib` MiB available without growing memory again (one growth now instead of many
+/// later): `ret[0]` = 1 where it could, 0 where memory cannot grow that far.
+#[no_mangle]
+pub extern "C" fn kv_reserve(mib: u32) -> i32 {
+    run(|st| {
+        let bytes = (mib as usize).checked_mul(1 << 20);
+        st.reply.ret[0] = u32::from(bytes.map_or(false, crate::alloc::reserve));
         Ok(())
     })
 }
