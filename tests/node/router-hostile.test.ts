@@ -107,6 +107,7 @@ describe('selection, tracking and decoding refuse wrong arguments', () => {
     expect(() => t.addRequest('a', 1, [-1n], 0)).toThrow(RangeError);
     expect(() => t.addRequest('a', 1, [], -1)).toThrow(RangeError);
     expect(t.runningRequests).toBe(0);
+    t.addWorker(1);
     t.addRequest('a', 1, [], 0);
     expect(() => t.addRequest('a', 1, [], 0)).toThrow(RangeError);
     expect(() => t.markPrefillDone('b')).toThrow(RangeError);

@@ -1,6 +1,6 @@
 // SPEC §6.4: choosing the worker.
 import { describe, expect, it } from 'vitest';
-import { LoadTracker, selectWorker, type WorkerScore } from 'kvbm-sequence';
+import { BlockSequenceError, LoadTracker, selectWorker, type WorkerScore } from 'kvbm-sequence';
 
 const score = (workerId: number, blocks: number, treeSize = blocks): WorkerScore => ({
   workerId: BigInt(workerId),
@@ -53,8 +53,26 @@ describe('selectWorker', () => {
 });
 
 describe('LoadTracker', () => {
+  it('refuses a request on a worker it does not have, with a typed error, and adds no candidate', () => {
+    using t = new LoadTracker();
+    t.addWorker(1);
+    let caught: unknown;
+    try {
+      t.addRequest('a', 99, [10n], 32);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(BlockSequenceError);
+    expect(caught).toMatchObject({ kind: 'UnknownWorker', workerId: 99n, dpRank: 0 });
+    expect(t.potentialLoads([]).map((w) => w.workerId)).toEqual([1n]);
+    expect(t.runningRequests).toBe(0);
+    t.removeWorker(1);
+    expect(() => t.addRequest('b', 1, [], 0)).toThrow(/unknown worker 1/);
+  });
+
   it('counts a block shared by running requests once', () => {
     const t = new LoadTracker();
+    t.addWorker(1);
     t.addRequest('a', 1, [10n, 11n], 32);
     t.addRequest('b', 1, [10n, 12n], 16);
     expect(t.potentialLoads([10n, 13n])).toEqual([{ workerId: 1n, dpRank: 0, activeBlocks: 4, prefillTokens: 48 }]);
@@ -63,6 +81,7 @@ describe('LoadTracker', () => {
   it('drops prefill when it is done and blocks when the request ends', () => {
     const t = new LoadTracker();
     t.addWorker(2);
+    t.addWorker(1);
     t.addRequest('a', 1, [10n], 32);
     t.markPrefillDone('a');
     expect(t.potentialLoads([])[1]).toMatchObject({ activeBlocks: 1, prefillTokens: 0 });

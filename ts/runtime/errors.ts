@@ -48,6 +48,10 @@ export interface BlockSequenceErrorFields {
   blockSize?: number;
   /** `BindingMismatch`: the salt given. */
   saltHash?: bigint;
+  /** `UnknownWorker`: the worker's id. */
+  workerId?: bigint;
+  /** `UnknownWorker`: its data-parallel rank. */
+  dpRank?: number;
 }
 
 /** The fields each kind of {@link BlockSequenceError} carries (always set on errors the library throws). */
@@ -68,6 +72,8 @@ export interface BlockSequenceErrorFieldsByKind {
   InvalidBlockState: { blockId: number; state: 'free' | 'active' | 'inactive' | 'registered'; operation: 'release' | 'register' };
   /** A record bound to another block size or salt. */
   BindingMismatch: { expectedBlockSize: number; expectedSaltHash: bigint; blockSize: number; saltHash: bigint };
+  /** A load tracker's worker that was never added, or was removed. */
+  UnknownWorker: { workerId: bigint; dpRank: number };
 }
 
 /** The class behind {@link BlockSequenceError}: every field optional (the union narrows them). */
@@ -106,6 +112,10 @@ class BlockSequenceErrorBase extends Error implements BlockSequenceErrorFields {
   readonly blockSize?: number;
   /** See {@link BlockSequenceErrorFields.saltHash}. */
   readonly saltHash?: bigint;
+  /** See {@link BlockSequenceErrorFields.workerId}. */
+  readonly workerId?: bigint;
+  /** See {@link BlockSequenceErrorFields.dpRank}. */
+  readonly dpRank?: number;
 
   /** Builds an error of `kind` with its SPEC message and fields. */
   constructor(kind: BlockSequenceErrorKind, message: string, fields: BlockSequenceErrorFields = {}) {

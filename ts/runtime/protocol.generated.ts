@@ -28,6 +28,7 @@ export const Status = {
   BindingMismatch: 16,
   LengthMismatch: 17,
   InvalidSnapshot: 18,
+  UnknownWorker: 19,
 } as const;
 /** A status code. */
 export type Status = (typeof Status)[keyof typeof Status];
@@ -68,9 +69,10 @@ export const STATUS_INFO: readonly StatusInfo[] = [
   { name: 'BindingMismatch', class: 'kvbm', fields: [{ name: 'expectedBlockSize', type: 'u32' }, { name: 'expectedSaltHash', type: 'u64' }, { name: 'blockSize', type: 'u32' }, { name: 'saltHash', type: 'u64' }] },
   { name: 'LengthMismatch', class: 'range', fields: [{ name: 'ids', type: 'u32' }, { name: 'blocks', type: 'u32' }] },
   { name: 'InvalidSnapshot', class: 'type', fields: [] },
+  { name: 'UnknownWorker', class: 'kvbm', fields: [{ name: 'workerId', type: 'u64' }, { name: 'dpRank', type: 'u32' }] },
 ];
 /** The statuses that become the library's own error class: its `kind`s. */
-export type KvbmErrorKind = 'OrderingViolation' | 'PositionMismatch' | 'DuplicateBlockId' | 'TokenExtension' | 'PoolExhausted' | 'UnknownBlockId' | 'InvalidBlockState' | 'BindingMismatch';
+export type KvbmErrorKind = 'OrderingViolation' | 'PositionMismatch' | 'DuplicateBlockId' | 'TokenExtension' | 'PoolExhausted' | 'UnknownBlockId' | 'InvalidBlockState' | 'BindingMismatch' | 'UnknownWorker';
 
 /** Words in the return area. */
 export const RET_WORDS = 16;

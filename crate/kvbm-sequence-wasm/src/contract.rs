@@ -52,6 +52,8 @@ pub mod code {
     pub const LENGTH_MISMATCH: i32 = 17;
     /// `InvalidSnapshot`.
     pub const INVALID_SNAPSHOT: i32 = 18;
+    /// `UnknownWorker`.
+    pub const UNKNOWN_WORKER: i32 = 19;
 }
 
 /// Which JavaScript error a status becomes.
@@ -251,6 +253,12 @@ pub const STATUSES: &[Status] = &[
         name: "InvalidSnapshot",
         class: ErrorClass::Type,
         fields: &[],
+    },
+    Status {
+        code: code::UNKNOWN_WORKER,
+        name: "UnknownWorker",
+        class: ErrorClass::Kvbm,
+        fields: &[Field::U64("workerId"), Field::U32("dpRank")],
     },
 ];
 

@@ -254,6 +254,14 @@ impl Reply {
                 code::BINDING_MISMATCH
             }
             Error::InvalidSnapshot { .. } => code::INVALID_SNAPSHOT,
+            Error::UnknownWorker { worker_id, dp_rank } => {
+                self.ret[..3].copy_from_slice(&[
+                    worker_id as u32,
+                    (worker_id >> 32) as u32,
+                    dp_rank,
+                ]);
+                code::UNKNOWN_WORKER
+            }
             Error::RequestState { .. } => code::INVALID_ARGUMENT,
             Error::LengthMismatch { ids, blocks } => {
                 self.ret[..2].copy_from_slice(&[ids as u32, blocks as u32]);

@@ -132,6 +132,13 @@ pub enum Error {
         operation: &'static str,
     },
     // The router's load model (SPEC §6.4).
+    /// A worker the load tracker does not have (never added, or removed).
+    UnknownWorker {
+        /// The worker's id.
+        worker_id: u64,
+        /// Its data-parallel rank.
+        dp_rank: u32,
+    },
     /// A request number the load tracker does not know, or (`running`) already runs.
     RequestState {
         /// The request number.
@@ -228,6 +235,11 @@ impl fmt::Display for Error {
             Error::InvalidSnapshot { reason } => {
                 write!(f, "invalid snapshot: {}", reason)
             }
+            Error::UnknownWorker { worker_id, dp_rank } => write!(
+                f,
+                "unknown worker {} (dp rank {}): add it with addWorker before booking requests on it",
+                worker_id, dp_rank
+            ),
             Error::RequestState { request, running } => {
                 if *running {
                     write!(f, "request {} is already running", request)

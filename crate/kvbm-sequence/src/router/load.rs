@@ -101,7 +101,12 @@ impl LoadTracker {
                 running: true,
             });
         }
-        self.add_worker(worker)?;
+        if !self.workers.iter().any(|w| w.key == worker) {
+            return Err(Error::UnknownWorker {
+                worker_id: worker.worker_id,
+                dp_rank: worker.dp_rank,
+            });
+        }
         let mut owned = Vec::new();
         try_reserve(&mut owned, hashes.len())?;
         owned.extend_from_slice(hashes);
@@ -205,6 +210,7 @@ mod tests {
     #[test]
     fn shared_blocks_count_once_and_leave_with_the_last_request() {
         let mut t = LoadTracker::new();
+        t.add_worker(w(1)).unwrap();
         t.add_request(1, w(1), &[10, 11], 32.0).unwrap();
         t.add_request(2, w(1), &[10, 12], 16.0).unwrap();
         assert_eq!(t.potential_loads(&[10, 13]).unwrap()[0].active_blocks, 4);
@@ -216,5 +222,19 @@ mod tests {
         assert!(t.free(2).is_err());
         assert!(t.add_request(3, w(1), &[], 0.0).is_ok());
         assert!(t.add_request(3, w(1), &[], 0.0).is_err());
+    }
+
+    #[test]
+    fn a_request_on_an_unknown_worker_is_refused_and_adds_no_candidate() {
+        let mut t = LoadTracker::new();
+        t.add_worker(w(1)).unwrap();
+        assert_eq!(
+            t.add_request(1, w(99), &[10], 8.0),
+            Err(Error::UnknownWorker {
+                worker_id: 99,
+                dp_rank: 0
+            })
+        );
+        assert_eq!(t.potential_loads(&[]).unwrap().len(), 1);
     }
 }
