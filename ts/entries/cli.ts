@@ -31,13 +31,33 @@ defaults: --workers 4 --block-size 16 --g1-tokens 1000000 --g2-tokens 4000000 (p
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): { positional: string[]; flags: Map<string, string | true> } {
+/** The flags each command takes; any other is a usage error (a typo must not run the defaults). */
+const FLAGS: Record<string, readonly string[]> = {
+  replay: [
+    'workers',
+    'block-size',
+    'g1-tokens',
+    'g2-tokens',
+    'no-g2',
+    'router',
+    'eviction',
+    'prefill-tps',
+    'decode-ms',
+    'limit',
+    'json',
+    'help',
+  ],
+  hash: ['block-size', 'salt-hash', 'salt', 'lora', 'json', 'help'],
+};
+
+function parseArgs(argv: string[], command: string): { positional: string[]; flags: Map<string, string | true> } {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a.startsWith('--')) {
       const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
+      if (!(FLAGS[command] ?? []).includes(name)) throw new UsageError(`unknown flag --${name} for ${command}`);
       const boolean = name === 'json' || name === 'no-g2' || name === 'help';
       if (inline !== undefined) flags.set(name, inline);
       else if (boolean) flags.set(name, true);
@@ -46,7 +66,8 @@ function parseArgs(argv: string[]): { positional: string[]; flags: Map<string, s
         if (v === undefined) throw new UsageError(`--${name} needs a value`);
         flags.set(name, v);
       }
-    } else positional.push(a);
+    } else if (a === '-h') flags.set('help', true);
+    else positional.push(a);
   }
   return { positional, flags };
 }
@@ -73,7 +94,10 @@ const pct = (a: number, b: number) => (b === 0 ? '0.0 %' : `${((100 * a) / b).to
 export function replayTable(r: ReplayResult): string {
   const s = r.settings;
   const rows: [string, string][] = [
-    ['requests', `${fmt(r.requests)} (${fmt(r.rejectedRequests)} rejected)`],
+    [
+      'requests',
+      `${fmt(r.requests)} (${fmt(r.rejectedRequests)} rejected${r.skippedRequests > 0 ? `, ${fmt(r.skippedRequests)} skipped: 2^24 blocks or longer` : ''})`,
+    ],
     ['prompt tokens', fmt(r.promptTokens)],
     ['hit in G1 (device)', `${fmt(r.g1HitTokens)} tokens, ${pct(r.g1HitTokens, r.promptTokens)}`],
     ['hit in G2 (host, onboarded)', `${fmt(r.g2HitTokens)} tokens, ${pct(r.g2HitTokens, r.promptTokens)}`],
@@ -170,14 +194,21 @@ function hash(positional: string[], flags: Map<string, string | true>): void {
 export function main(argv: string[]): number {
   try {
     const [command, ...rest] = argv;
-    const { positional, flags } = parseArgs(rest);
-    if (command === 'replay') replay(positional, flags);
-    else if (command === 'hash') hash(positional, flags);
-    else if (command === undefined || command === '--help' || command === 'help') {
+    if (command === 'replay' || command === 'hash') {
+      const { positional, flags } = parseArgs(rest, command);
+      if (flags.has('help')) {
+        console.log(USAGE);
+        return 0;
+      }
+      if (command === 'replay') replay(positional, flags);
+      else hash(positional, flags);
+      return 0;
+    }
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       console.log(USAGE);
       return command === undefined ? 2 : 0;
-    } else throw new UsageError(`unknown command ${command}`);
-    return 0;
+    }
+    throw new UsageError(`unknown command ${command}`);
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`kvbm-sequence: ${e.message}\n${USAGE}`);

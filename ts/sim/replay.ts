@@ -18,6 +18,7 @@ import type { EvictionPolicy } from '../tiers/pool.js';
 import { LoadTracker, selectWorker } from '../router/select.js';
 import { SimulatedWorker, type RequestFigures } from './worker.js';
 import { jsonReady } from '../runtime/json.js';
+import { POSITION_LIMIT } from '../runtime/protocol.generated.js';
 
 /** One request of a trace. */
 export interface TraceRequest {
@@ -41,11 +42,23 @@ export function parseTrace(text: string): TraceRequest[] {
   const out: TraceRequest[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
-    const r = JSON.parse(line) as Record<string, unknown>;
-    const ok = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-    if (!ok(r.timestamp) || !ok(r.input_length) || !ok(r.output_length) || !Array.isArray(r.hash_ids) || !r.hash_ids.every(ok)) {
-      throw new TypeError(`trace line ${i + 1} is not { timestamp, input_length, output_length, hash_ids }`);
+    let r: Record<string, unknown>;
+    try {
+      r = JSON.parse(line) as Record<string, unknown>;
+    } catch (e) {
+      throw new TypeError(`trace line ${i + 1} is not JSON: ${(e as Error).message}`, { cause: e });
     }
+    const ok = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+    if (r === null || typeof r !== 'object') throw new TypeError(`trace line ${i + 1} is not an object`);
+    for (const field of ['timestamp', 'input_length', 'output_length'] as const) {
+      if (!ok(r[field]))
+        throw new TypeError(`trace line ${i + 1}: ${field} must be a non-negative integer, got ${JSON.stringify(r[field])}`);
+    }
+    if (!Array.isArray(r.hash_ids))
+      throw new TypeError(`trace line ${i + 1}: hash_ids must be an array, got ${JSON.stringify(r.hash_ids)}`);
+    const bad = r.hash_ids.findIndex((h) => !ok(h));
+    if (bad >= 0)
+      throw new TypeError(`trace line ${i + 1}: hash_ids[${bad}] must be a non-negative integer, got ${JSON.stringify(r.hash_ids[bad])}`);
     out.push({
       timestamp: r.timestamp as number,
       inputLength: r.input_length as number,
@@ -116,6 +129,8 @@ export interface ReplayTotals {
   requests: number;
   /** Requests no worker could hold. */
   rejectedRequests: number;
+  /** Requests not replayed: prompt and output reach 2^24 blocks, past any block position. */
+  skippedRequests: number;
   /** Prompt tokens. */
   promptTokens: number;
   /** Prompt tokens found in G1. */
@@ -247,6 +262,73 @@ function blocksFor(tokens: number | 'unlimited', blockSize: number, trace: reado
   return Math.floor(tokens / blockSize);
 }
 
+const OPTIONS = new Set([
+  'workers',
+  'blockSize',
+  'g1Tokens',
+  'g2Tokens',
+  'router',
+  'prefillTokensPerSecond',
+  'decodeMsPerToken',
+  'eviction',
+  'limit',
+  'onProgress',
+  'progressEvery',
+]);
+
+/** Every option checked before the run: a clear error naming it (a typo is an unknown option). */
+function checkOptions(
+  options: ReplayOptions,
+  s: { workers: number; blockSize: number; router: string; prefillTokensPerSecond: number; decodeMsPerToken: number; eviction: string },
+): void {
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  for (const key of Object.keys(options))
+    if (!OPTIONS.has(key)) throw new TypeError(`unknown option ${key} (options: ${[...OPTIONS].join(', ')})`);
+  const int = (v: unknown, name: string, min: number) => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
+      throw new RangeError(`options.${name} must be an integer >= ${min}, got ${String(v)}`);
+  };
+  int(s.workers, 'workers', 1);
+  int(s.blockSize, 'blockSize', 1);
+  if (options.limit !== undefined) int(options.limit, 'limit', 0);
+  if (options.progressEvery !== undefined) int(options.progressEvery, 'progressEvery', 1);
+  const p = s.prefillTokensPerSecond;
+  if (typeof p !== 'number' || !Number.isFinite(p) || p <= 0)
+    throw new RangeError(`options.prefillTokensPerSecond must be a finite number > 0, got ${String(p)}`);
+  const d = s.decodeMsPerToken;
+  if (typeof d !== 'number' || !Number.isFinite(d) || d < 0)
+    throw new RangeError(`options.decodeMsPerToken must be a finite number >= 0, got ${String(d)}`);
+  if (s.router !== 'kv' && s.router !== 'round-robin')
+    throw new TypeError(`options.router must be 'kv' or 'round-robin', got ${String(s.router)}`);
+  if (s.eviction !== 'lru' && s.eviction !== 'fifo')
+    throw new TypeError(`options.eviction must be 'lru' or 'fifo', got ${String(s.eviction)}`);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+    throw new TypeError('options.onProgress must be a function');
+}
+
+/** Every request checked before the run, naming the request and the field. */
+function checkTrace(trace: readonly TraceRequest[]): void {
+  if (!Array.isArray(trace)) throw new TypeError('trace must be an Array of requests (parseTrace reads a JSONL file)');
+  const ok = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  trace.forEach((r: TraceRequest, i: number) => {
+    if (r === null || typeof r !== 'object') throw new TypeError(`trace[${i}] must be a request object`);
+    for (const field of ['timestamp', 'inputLength', 'outputLength'] as const) {
+      if (!ok(r[field])) {
+        const hint = 'input_length' in r ? " (the trace's own snake_case fields: read it with parseTrace)" : '';
+        throw new TypeError(`trace[${i}].${field} must be a non-negative integer, got ${String(r[field])}${hint}`);
+      }
+    }
+    if (!Array.isArray(r.hashIds)) throw new TypeError(`trace[${i}].hashIds must be an array of non-negative integers`);
+    const bad = r.hashIds.findIndex((h: unknown) => !ok(h));
+    if (bad >= 0) throw new TypeError(`trace[${i}].hashIds[${bad}] must be a non-negative integer, got ${JSON.stringify(r.hashIds[bad])}`);
+  });
+}
+
+/** A request whose prompt and output reach 2^24 blocks: no block position can name it. */
+function tooLong(r: TraceRequest, blockSize: number): boolean {
+  return Math.floor((r.inputLength + r.outputLength) / blockSize) + 1 >= POSITION_LIMIT;
+}
+
 /** Replays `trace` (see the module docs) and returns the totals, per-worker load and speed. */
 export function replayTrace(trace: readonly TraceRequest[], options: ReplayOptions = {}): ReplayResult {
   const settings = {
@@ -259,9 +341,9 @@ export function replayTrace(trace: readonly TraceRequest[], options: ReplayOptio
     decodeMsPerToken: options.decodeMsPerToken ?? 20,
     eviction: options.eviction ?? 'lru',
   } as const;
-  if (!Number.isInteger(settings.workers) || settings.workers < 1) throw new RangeError('workers must be an integer >= 1');
-  if (settings.router !== 'kv' && settings.router !== 'round-robin') throw new TypeError("router must be 'kv' or 'round-robin'");
+  checkOptions(options, settings);
   const requests = options.limit === undefined ? trace : trace.slice(0, options.limit);
+  checkTrace(requests);
   const bs = settings.blockSize;
   const salt = computeSaltHash();
   const g1Blocks = blocksFor(settings.g1Tokens, bs, requests);
@@ -278,6 +360,7 @@ export function replayTrace(trace: readonly TraceRequest[], options: ReplayOptio
   const totals: ReplayTotals = {
     requests: 0,
     rejectedRequests: 0,
+    skippedRequests: 0,
     promptTokens: 0,
     g1HitTokens: 0,
     g2HitTokens: 0,
@@ -313,6 +396,10 @@ export function replayTrace(trace: readonly TraceRequest[], options: ReplayOptio
 
   try {
     requests.forEach((request, i) => {
+      if (tooLong(request, bs)) {
+        totals.skippedRequests += 1;
+        return;
+      }
       advance(request.timestamp);
       const id = `r${i}`;
       const prompt = promptTokens(request);
