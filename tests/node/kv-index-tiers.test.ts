@@ -79,6 +79,8 @@ describe('storage tiers in the index', () => {
     const index = new KvIndex();
     index.applyEvents([stored(1, 2, 'host'), stored(1, 2, 'disk')]);
     expect(memoryStats().liveObjects).toBe(before + 3);
+    index.applyEvents([{ type: 'cleared', workerId: 1 }]); // clears both, makes no external tree
+    expect(memoryStats().liveObjects).toBe(before + 3);
     index.free();
     expect(memoryStats().liveObjects).toBe(before);
   });

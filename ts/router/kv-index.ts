@@ -291,8 +291,8 @@ export class KvIndex extends WasmObject {
       if (tier !== 'device' && !LOWER_TIERS.includes(tier)) {
         throw new TypeError(`events[${i}].tier must be 'device', 'host', 'disk' or 'external', got ${describe(tier)}`);
       }
-      // A cleared event without a tier clears every tier.
-      const to = e?.type === 'cleared' && e.tier === undefined ? ['device' as const, ...LOWER_TIERS] : [tier];
+      // A cleared event without a tier clears every tier the index has.
+      const to: StorageTier[] = e?.type === 'cleared' && e.tier === undefined ? ['device', ...this.#tiers.keys()] : [tier];
       for (const t of to) (byTier.get(t) ?? byTier.set(t, []).get(t))?.push(e);
     });
     for (const list of byTier.values()) encodeEvents(list, 'events'); // validates every tier's events first
