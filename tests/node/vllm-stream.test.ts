@@ -199,6 +199,15 @@ describe('VllmStream over real sockets', () => {
     expect(reports.find((r) => r.kind === 'unrecoverableGap')).toMatchObject({ reason: 'timeout' });
   });
 
+  it('refuses a bad address or options with a clear error', async () => {
+    using index = new KvIndex();
+    await expect(VllmStream.connect({ ...source, endpoint: 'not an address', sink: index })).rejects.toThrow();
+    await expect(VllmStream.connect({ ...source, endpoint: 'tcp://127.0.0.1:1', sink: index, replayTimeoutMs: 0 })).rejects.toThrow(
+      RangeError,
+    );
+    await expect(VllmStream.connect({ ...source, endpoint: 'tcp://127.0.0.1:1', sink: {} as never })).rejects.toThrow(/sink/);
+  });
+
   it('counts a batch that cannot be decoded as malformed and lost, and goes on', async () => {
     const { publisher, index, stream } = await setUp();
     await publisher.publish(batch(0));

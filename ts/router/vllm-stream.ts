@@ -100,8 +100,13 @@ export class VllmStream {
     });
     this.#sub = new zmq.Subscriber();
     this.#sub.linger = 0;
-    this.#sub.connect(options.endpoint);
-    this.#sub.subscribe(options.topic ?? '');
+    try {
+      this.#sub.connect(options.endpoint);
+      this.#sub.subscribe(options.topic ?? '');
+    } catch (e) {
+      this.#sub.close(); // a bad address must not leave a socket open
+      throw e;
+    }
     this.#done = this.#run();
   }
 
