@@ -46,7 +46,7 @@ export function parseTrace(text: string): TraceRequest[] {
     try {
       r = JSON.parse(line) as Record<string, unknown>;
     } catch (e) {
-      throw new TypeError(`trace line ${i + 1} is not JSON: ${(e as Error).message}`, { cause: e });
+      throw new SyntaxError(`trace line ${i + 1} is not JSON: ${(e as Error).message}`, { cause: e });
     }
     const ok = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
     if (r === null || typeof r !== 'object') throw new TypeError(`trace line ${i + 1} is not an object`);
