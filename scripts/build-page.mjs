@@ -39,9 +39,22 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
         res.writeHead(404).end();
       }
     });
-    server.listen(Number(process.env.PORT ?? 8080), '127.0.0.1', () =>
-      console.log(`replay page: http://127.0.0.1:${server.address().port}/ (Ctrl-C stops it)`),
-    );
+    const at = process.argv.indexOf('--port');
+    const port = Number(at > 0 ? process.argv[at + 1] : (process.env.PORT ?? 8080));
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      console.error(`replay page: --port must be a port number (0 picks a free one), got ${process.argv[at + 1]}`);
+      process.exit(2);
+    }
+    server.on('error', (e) => {
+      const busy = e.code === 'EADDRINUSE';
+      console.error(
+        busy
+          ? `replay page: port ${port} is in use; pick another: npm run page -- --port 8081 (0 picks a free one)`
+          : `replay page: ${e.message}`,
+      );
+      process.exit(1);
+    });
+    server.listen(port, '127.0.0.1', () => console.log(`replay page: http://127.0.0.1:${server.address().port}/ (Ctrl-C stops it)`));
   } else {
     console.log(`built ${out}`);
   }

@@ -97,6 +97,9 @@ function summary(r: ReplayResult): void {
   $<HTMLTableElement>('summary').innerHTML = rows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join('');
 }
 
+/** The replay in progress, if any. */
+let running: Worker | undefined;
+
 $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const file = $<HTMLInputElement>('trace').files?.[0];
@@ -113,10 +116,13 @@ $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
     router: $<HTMLSelectElement>('router').value as 'kv' | 'round-robin',
     ...(limit > 0 ? { limit } : {}),
   };
+  // A replay still running is cancelled: two would share the chart (and halve the speed).
+  running?.terminate();
   samples.length = 0;
   status.textContent = `Reading ${file.name}…`;
   const text = await file.text();
   const worker = new Worker(new URL('./replay-worker.js', import.meta.url), { type: 'module' });
+  running = worker;
   worker.onmessage = (m: MessageEvent) => {
     const data = m.data as { type: string; progress?: ReplayProgress; result?: ReplayResult; message?: string };
     if (data.type === 'progress' && data.progress) {
@@ -142,10 +148,12 @@ $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
       summary(r);
       (window as unknown as { __replayResult: ReplayResult }).__replayResult = r;
       worker.terminate();
+      running = undefined;
     } else if (data.type === 'error') {
       status.textContent = `Failed: ${data.message}`;
       (window as unknown as { __replayError: string }).__replayError = data.message ?? 'error';
       worker.terminate();
+      running = undefined;
     }
   };
   worker.postMessage({ text, options });

@@ -35,6 +35,8 @@ describe('the replay page', () => {
     await page.fill('#limit', '300');
     await page.fill('#workers', '4');
     await page.selectOption('#router', 'kv');
+    // A second click while the first replay runs cancels it: one replay draws, at full speed.
+    await page.click('#run');
     await page.click('#run');
     await page.waitForFunction(() => '__replayResult' in window || '__replayError' in window, undefined, { timeout: 120_000 });
     const error = await page.evaluate(() => (window as unknown as { __replayError?: string }).__replayError);
@@ -49,5 +51,7 @@ describe('the replay page', () => {
       expect(inBrowser[k], k).toBe(inNode[k]);
     }
     expect(inBrowser.perWorker.map((w) => w.requests)).toEqual(inNode.perWorker.map((w) => w.requests));
+    // Only one replay ran to the end: its workers' requests add up to the slice, once.
+    expect(inBrowser.perWorker.reduce((n, w) => n + w.requests, 0)).toBe(300);
   }, 180_000);
 });
