@@ -97,8 +97,9 @@ function summary(r: ReplayResult): void {
   $<HTMLTableElement>('summary').innerHTML = rows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join('');
 }
 
-/** The replay in progress, if any. */
+/** The replay in progress, if any, and the clicks so far (the latest one runs). */
 let running: Worker | undefined;
+let clicks = 0;
 
 $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -116,11 +117,15 @@ $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
     router: $<HTMLSelectElement>('router').value as 'kv' | 'round-robin',
     ...(limit > 0 ? { limit } : {}),
   };
-  // A replay still running is cancelled: two would share the chart (and halve the speed).
+  // A replay still running is cancelled: two would share the chart (and halve the speed). The
+  // latest click wins, also over one still reading its file.
+  const click = ++clicks;
   running?.terminate();
+  running = undefined;
   samples.length = 0;
   status.textContent = `Reading ${file.name}…`;
   const text = await file.text();
+  if (click !== clicks) return;
   const worker = new Worker(new URL('./replay-worker.js', import.meta.url), { type: 'module' });
   running = worker;
   worker.onmessage = (m: MessageEvent) => {
@@ -147,6 +152,8 @@ $<HTMLFormElement>('form').addEventListener('submit', async (event) => {
       drawLoad(r.perWorker, last?.running ?? []);
       summary(r);
       (window as unknown as { __replayResult: ReplayResult }).__replayResult = r;
+      const w = window as unknown as { __replaysDone?: number };
+      w.__replaysDone = (w.__replaysDone ?? 0) + 1;
       worker.terminate();
       running = undefined;
     } else if (data.type === 'error') {

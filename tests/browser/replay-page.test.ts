@@ -30,6 +30,12 @@ describe('the replay page', () => {
     const page = await browser.newPage({ viewport: { width: 1150, height: 760 } });
     const logs: string[] = [];
     page.on('pageerror', (e) => logs.push(String(e)));
+    let workers = 0;
+    let closed = 0;
+    page.on('worker', (w) => {
+      workers += 1;
+      w.on('close', () => (closed += 1));
+    });
     await page.goto(`${server.url}/index.html`);
     await page.setInputFiles('#trace', TRACE);
     await page.fill('#limit', '300');
@@ -42,6 +48,8 @@ describe('the replay page', () => {
     const error = await page.evaluate(() => (window as unknown as { __replayError?: string }).__replayError);
     expect(error, logs.join('\n')).toBeUndefined();
     const inBrowser = await page.evaluate(() => (window as unknown as { __replayResult: ReplayResult }).__replayResult);
+    await page.waitForTimeout(300); // the finished worker's close event, and any late replay
+    const replaysDone = await page.evaluate(() => (window as unknown as { __replaysDone: number }).__replaysDone);
     await page.screenshot({ path: join(root, '.tmp', 'replay-page.png') });
     await page.close();
 
@@ -51,7 +59,11 @@ describe('the replay page', () => {
       expect(inBrowser[k], k).toBe(inNode[k]);
     }
     expect(inBrowser.perWorker.map((w) => w.requests)).toEqual(inNode.perWorker.map((w) => w.requests));
-    // Only one replay ran to the end: its workers' requests add up to the slice, once.
+    // Only one replay ran to the end (its requests add up to the slice, once); a replay the second
+    // click found running was terminated, so none is left running.
     expect(inBrowser.perWorker.reduce((n, w) => n + w.requests, 0)).toBe(300);
+    expect(workers).toBeLessThanOrEqual(2);
+    expect(closed).toBe(workers);
+    expect(replaysDone).toBe(1);
   }, 180_000);
 });
