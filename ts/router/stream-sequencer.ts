@@ -148,9 +148,8 @@ export class BatchSequencer {
     } catch {
       answer = { batches: [], complete: false };
     }
+    // A first batch past `from` means the buffer no longer held the front: the loop counts it lost.
     let next = from;
-    const first = answer.batches[0]?.[0];
-    if (first !== undefined && first > from && first < until) this.#lost(from, first, 'bufferExceeded');
     for (const [s, payload] of answer.batches) {
       if (s < next || (this.#lastSeq !== undefined && s <= this.#lastSeq)) {
         this.counters.duplicateBatches += 1;
