@@ -195,18 +195,13 @@ const STORED_KEYS = new Set([
   'cache_salt',
   'is_eagle',
 ]);
+const CLEARED_KEYS = new Set(['type']);
 const REMOVED_KEYS = new Set(['type', 'block_hashes', 'medium', 'group_idx', 'kv_cache_spec_kind', 'locality', 'source_kind']);
 
 function fromMap(map: Record<string, unknown>, path: string, note: (n: WireNote) => void): WireEvent | undefined {
   const type = map.type;
   const known =
-    type === 'BlockStored'
-      ? STORED_KEYS
-      : type === 'BlockRemoved'
-        ? REMOVED_KEYS
-        : type === 'AllBlocksCleared'
-          ? new Set(['type'])
-          : undefined;
+    type === 'BlockStored' ? STORED_KEYS : type === 'BlockRemoved' ? REMOVED_KEYS : type === 'AllBlocksCleared' ? CLEARED_KEYS : undefined;
   if (known === undefined) {
     note({ kind: 'unknownEventType', name: typeof type === 'string' ? type : describe(type) });
     return undefined;

@@ -272,9 +272,10 @@ export class VllmDecoder {
       skipped += 1;
       warn({ kind: 'MalformedEvent', workerId: source.workerId, dpRank, message: e.message }, `MalformedEvent:${dpRank}`);
     };
+    const sink: EventSink = { counts, note, warn, events, tierEvents, skip: () => (skipped += 1) };
     batch.events.forEach((value, i) => {
       try {
-        this.#event(value, `events[${i}]`, dpRank, { counts, note, warn, events, tierEvents, skip: () => (skipped += 1) });
+        this.#event(value, `events[${i}]`, dpRank, sink);
       } catch (e) {
         malformed(e);
       }
