@@ -111,7 +111,7 @@ export interface VllmMessage extends VllmBatch {
 }
 
 /** Empty counts. */
-export function emptyCounts(): DecodeCounts {
+function emptyCounts(): DecodeCounts {
   return {
     unknownEventTypes: {},
     unknownFields: {},
@@ -126,7 +126,7 @@ export function emptyCounts(): DecodeCounts {
 }
 
 /** Adds `b` into `a`. */
-export function addCounts(a: DecodeCounts, b: DecodeCounts): void {
+function addCounts(a: DecodeCounts, b: DecodeCounts): void {
   for (const key of ['unknownEventTypes', 'unknownFields', 'unknownMediums'] as const) {
     for (const [k, v] of Object.entries(b[key])) a[key][k] = (a[key][k] ?? 0) + v;
   }
