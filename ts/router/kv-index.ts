@@ -7,7 +7,7 @@
  */
 
 import { InfoCache, WasmObject } from '../runtime/handle.js';
-import { U32_MAX, u64 } from '../runtime/validate.js';
+import { inputHashes, U32_MAX, u64 } from '../runtime/validate.js';
 import { DUMP_WORDS, EVENT_RESULTS, EventKind, Flag } from '../runtime/protocol.generated.js';
 import { restoreHandle, SnapshotKind, snapshotBytes, snapshotWords } from '../runtime/snapshot.js';
 import { check, exports, inputView, outputU32, ret } from '../runtime/wasm.js';
@@ -205,23 +205,6 @@ function encodeEvents(events: readonly KvEvent[], name: string): number {
   return words;
 }
 
-/** Copies a list of u64 hashes into the input buffer as (low, high) words; returns the word count. */
-function inputHashes(value: unknown, name: string): number {
-  const list = hashList(value, name);
-  const out = inputView(list.length * 2);
-  if (list instanceof BigUint64Array) {
-    // Its bytes are already (low, high) word pairs on little-endian engines: copy them as they are.
-    out.set(new Uint32Array(list.buffer, list.byteOffset, list.length * 2));
-  } else {
-    for (let i = 0; i < list.length; i++) {
-      const [lo, hi] = u64(list[i], `${name}[${i}]`);
-      out[2 * i] = lo;
-      out[2 * i + 1] = hi;
-    }
-  }
-  return list.length * 2;
-}
-
 function timeOf(value: unknown, name: string): number {
   if (typeof value !== 'number' || Number.isNaN(value)) {
     throw new TypeError(`${name} must be a number (a time in the unit of ttlMs), got ${describe(value)}`);
@@ -403,6 +386,20 @@ export class KvIndex extends WasmObject {
   advance(now: number): void {
     this.changed();
     check(exports().kv_index_advance(this.index, this.generation, timeOf(now, 'now')));
+  }
+
+  /**
+   * Approximate mode: drops the blocks recorded earliest until the index holds at most
+   * `targetSize` (worker, block) entries (Dynamo's `router_max_tree_size` pruning); returns how
+   * many entries were dropped. An index fed by events is left alone.
+   */
+  prune(targetSize: number): number {
+    if (typeof targetSize !== 'number' || !Number.isInteger(targetSize) || targetSize < 0 || targetSize > U32_MAX) {
+      throw new RangeError(`targetSize must be an integer in 0..=${U32_MAX}, got ${describe(targetSize)}`);
+    }
+    this.changed();
+    check(exports().kv_index_prune(this.index, this.generation, targetSize));
+    return ret(0);
   }
 
   /** Removes every data-parallel rank of a worker. */

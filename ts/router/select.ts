@@ -8,8 +8,8 @@
 
 import { WasmObject } from '../runtime/handle.js';
 import type { HashLike, WorkerIdLike, WorkerScore } from './kv-index.js';
-import { u64 } from '../runtime/validate.js';
-import { check, exports, inputView, outputU32, ret } from '../runtime/wasm.js';
+import { inputHashes, u64 } from '../runtime/validate.js';
+import { check, exports, outputU32, ret } from '../runtime/wasm.js';
 import { jsonReady } from '../runtime/json.js';
 
 /** A candidate worker and its load, as {@link LoadTracker.potentialLoads} gives them. */
@@ -166,24 +166,6 @@ export function selectWorker(
   return jsonReady({ workerId: pick.workerId, dpRank: pick.dpRank, cost: pick.cost, costs: jsonReady(costs) });
 }
 
-/** Copies hashes into the input buffer as (low, high) words; returns the word count. */
-function inputHashWords(value: readonly HashLike[] | BigUint64Array, name: string): number {
-  if (value instanceof BigUint64Array) {
-    // Its bytes are (low, high) word pairs already on little-endian engines.
-    inputView(value.length * 2).set(new Uint32Array(value.buffer, value.byteOffset, value.length * 2));
-    return value.length * 2;
-  }
-  if (!Array.isArray(value)) throw new TypeError(`${name} must be an Array of u64 values or a BigUint64Array`);
-  const words = new Uint32Array(value.length * 2);
-  value.forEach((h, i) => {
-    const [lo, hi] = u64(h, `${name}[${i}]`);
-    words[2 * i] = lo;
-    words[2 * i + 1] = hi;
-  });
-  inputView(words.length).set(words);
-  return words.length;
-}
-
 /**
  * What each worker is running, for {@link selectWorker}: per worker the blocks its running
  * requests hold (a block shared by several counts once) and the prefill tokens queued on it.
@@ -223,7 +205,7 @@ export class LoadTracker extends WasmObject {
    * order the workers were added.
    */
   potentialLoads(sequenceHashes: readonly HashLike[] | BigUint64Array): Array<Required<WorkerLoad> & { workerId: bigint }> {
-    const len = inputHashWords(sequenceHashes, 'sequenceHashes');
+    const len = inputHashes(sequenceHashes, 'sequenceHashes');
     check(exports().kv_load_potential(this.index, this.generation, len));
     const w = outputU32();
     const f = new Float64Array(1);
@@ -258,7 +240,7 @@ export class LoadTracker extends WasmObject {
     const [lo, hi] = u64(workerId, 'workerId');
     const dp = rank(dpRank, 'dpRank');
     const prefill = finite(prefillTokens, 'prefillTokens', 0);
-    const len = inputHashWords(sequenceHashes, 'sequenceHashes');
+    const len = inputHashes(sequenceHashes, 'sequenceHashes');
     const n = this.#next;
     check(exports().kv_load_add_request(this.index, this.generation, n, lo, hi, dp, len, prefill));
     this.#next = (this.#next + 1) >>> 0;

@@ -90,6 +90,10 @@ export const POSITION_LIMIT = 16777216;
 export const NULL_COUNT = 0xffffffff;
 /** Words per index dump entry. */
 export const DUMP_WORDS = 12;
+/** Words of the cost parameters (`kv_router_choose`). */
+export const COST_PARAM_WORDS = 14;
+/** Words per cost candidate (`kv_router_choose`). */
+export const COST_CANDIDATE_WORDS = 14;
 /** First word of every snapshot ("KVSN"). */
 export const SNAPSHOT_MAGIC = 0x4e53564b;
 /** The snapshot format version. */
@@ -169,6 +173,7 @@ export const EXPORTS = {
   kv_zip_assigned_pending: ['aIndex', 'aGeneration', 'bIndex', 'bGeneration'],
   kv_router_hashes: ['len', 'blockSize', 'seedLo', 'seedHi', 'eagle', 'mmLen'],
   kv_router_sequence_hashes: ['len', 'blockSize', 'seedLo', 'seedHi', 'eagle', 'mmLen'],
+  kv_chain_local_hashes: ['len'],
   kv_engine_hashes: ['profile', 'len', 'blockSize', 'seedLen', 'modelLen', 'parentLen', 'extraLen'],
   kv_index_new: [],
   kv_index_new_approximate: ['ttl'],
@@ -176,6 +181,7 @@ export const EXPORTS = {
   kv_index_find: ['index', 'generation', 'len', 'earlyExit', 'now'],
   kv_index_record: ['index', 'generation', 'idLo', 'idHi', 'dpRank', 'len', 'now'],
   kv_index_advance: ['index', 'generation', 'now'],
+  kv_index_prune: ['index', 'generation', 'target'],
   kv_index_remove_worker: ['index', 'generation', 'lo', 'hi'],
   kv_index_clear: ['index', 'generation'],
   kv_index_info: ['index', 'generation'],
@@ -189,6 +195,7 @@ export const EXPORTS = {
   kv_load_prefill_done: ['index', 'generation', 'request'],
   kv_load_free: ['index', 'generation', 'request'],
   kv_load_potential: ['index', 'generation', 'len'],
+  kv_router_choose: ['len', 'isl', 'temperature', 'draw'],
   kv_pool_new: ['capacity', 'blockSize', 'saltLo', 'saltHi', 'policy'],
   kv_pool_with_ids: ['count', 'blockSize', 'saltLo', 'saltHi', 'policy'],
   kv_pool_info: ['index', 'generation'],
@@ -300,6 +307,8 @@ export interface RawExports {
   kv_router_hashes(len: number, blockSize: number, seedLo: number, seedHi: number, eagle: number, mmLen: number): number;
   /** `kv_router_sequence_hashes`. */
   kv_router_sequence_hashes(len: number, blockSize: number, seedLo: number, seedHi: number, eagle: number, mmLen: number): number;
+  /** `kv_chain_local_hashes`. */
+  kv_chain_local_hashes(len: number): number;
   /** `kv_engine_hashes`. */
   kv_engine_hashes(profile: number, len: number, blockSize: number, seedLen: number, modelLen: number, parentLen: number, extraLen: number): number;
   /** `kv_index_new`. */
@@ -314,6 +323,8 @@ export interface RawExports {
   kv_index_record(index: number, generation: number, idLo: number, idHi: number, dpRank: number, len: number, now: number): number;
   /** `kv_index_advance`. */
   kv_index_advance(index: number, generation: number, now: number): number;
+  /** `kv_index_prune`. */
+  kv_index_prune(index: number, generation: number, target: number): number;
   /** `kv_index_remove_worker`. */
   kv_index_remove_worker(index: number, generation: number, lo: number, hi: number): number;
   /** `kv_index_clear`. */
@@ -340,6 +351,8 @@ export interface RawExports {
   kv_load_free(index: number, generation: number, request: number): number;
   /** `kv_load_potential`. */
   kv_load_potential(index: number, generation: number, len: number): number;
+  /** `kv_router_choose`. */
+  kv_router_choose(len: number, isl: number, temperature: number, draw: number): number;
   /** `kv_pool_new`. */
   kv_pool_new(capacity: number, blockSize: number, saltLo: number, saltHi: number, policy: number): number;
   /** `kv_pool_with_ids`. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { inputU32, inputWith } from './wasm.js';
+import { inputU32, inputView, inputWith } from './wasm.js';
 
 /** Largest u32. */
 export const U32_MAX = 0xffff_ffff;
@@ -119,4 +119,27 @@ export function instance<T>(value: unknown, type: { prototype: T; name: string }
     throw new TypeError(`${name} must be a ${type.name} of this module instance, got ${describe(value)}`);
   }
   return value;
+}
+
+/**
+ * Copies a list of u64 hashes (an Array of bigint/number, or a BigUint64Array) into the input
+ * buffer as (low, high) words; returns the word count.
+ */
+export function inputHashes(value: unknown, name: string): number {
+  if (!(value instanceof BigUint64Array) && !Array.isArray(value)) {
+    const what = value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
+    throw new TypeError(`${name} must be an Array of u64 values or a BigUint64Array, got ${what}`);
+  }
+  const out = inputView(value.length * 2);
+  if (value instanceof BigUint64Array) {
+    // Its bytes are already (low, high) word pairs on little-endian engines: copy them as they are.
+    out.set(new Uint32Array(value.buffer, value.byteOffset, value.length * 2));
+  } else {
+    for (let i = 0; i < value.length; i++) {
+      const [lo, hi] = u64(value[i], `${name}[${i}]`);
+      out[2 * i] = lo;
+      out[2 * i + 1] = hi;
+    }
+  }
+  return value.length * 2;
 }

@@ -347,6 +347,10 @@ pub const EVENT_RESULTS: &[&str] = &[
 
 /// Words per index dump entry (`kv_index_dump`, `kv_index_load`, index snapshots).
 pub const DUMP_WORDS: usize = CORE_DUMP_WORDS;
+/// Words of `kv_router_choose`'s parameters: seven f64 values.
+pub const COST_PARAM_WORDS: usize = 14;
+/// Words per `kv_router_choose` candidate: six f64 values and a u64 tie key.
+pub const COST_CANDIDATE_WORDS: usize = 14;
 /// First word of every snapshot.
 pub const SNAPSHOT_MAGIC: u32 = snapshot::MAGIC;
 /// The snapshot format version.
@@ -363,7 +367,7 @@ pub struct Export {
 }
 
 /// Parameters passed as `f64` (times and time-to-live); all others are 32-bit words.
-pub const F64_PARAMS: &[&str] = &["ttl", "now"];
+pub const F64_PARAMS: &[&str] = &["ttl", "now", "prefill", "isl", "temperature", "draw"];
 
 const H: &str = "index";
 const G: &str = "generation";
@@ -421,6 +425,7 @@ exports! {
     kv_zip_assigned_pending("aIndex", "aGeneration", "bIndex", "bGeneration");
     kv_router_hashes("len", "blockSize", "seedLo", "seedHi", "eagle", "mmLen");
     kv_router_sequence_hashes("len", "blockSize", "seedLo", "seedHi", "eagle", "mmLen");
+    kv_chain_local_hashes("len");
     kv_engine_hashes("profile", "len", "blockSize", "seedLen", "modelLen", "parentLen", "extraLen");
     kv_index_new();
     kv_index_new_approximate("ttl");
@@ -428,6 +433,7 @@ exports! {
     kv_index_find(H, G, "len", "earlyExit", "now");
     kv_index_record(H, G, "idLo", "idHi", "dpRank", "len", "now");
     kv_index_advance(H, G, "now");
+    kv_index_prune(H, G, "target");
     kv_index_remove_worker(H, G, "lo", "hi");
     kv_index_clear(H, G);
     kv_index_info(H, G);
@@ -441,6 +447,7 @@ exports! {
     kv_load_prefill_done(H, G, "request");
     kv_load_free(H, G, "request");
     kv_load_potential(H, G, "len");
+    kv_router_choose("len", "isl", "temperature", "draw");
     kv_pool_new("capacity", "blockSize", "saltLo", "saltHi", "policy");
     kv_pool_with_ids("count", "blockSize", "saltLo", "saltHi", "policy");
     kv_pool_info(H, G);

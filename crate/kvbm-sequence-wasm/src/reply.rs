@@ -262,7 +262,7 @@ impl Reply {
                 ]);
                 code::UNKNOWN_WORKER
             }
-            Error::RequestState { .. } => code::INVALID_ARGUMENT,
+            Error::RequestState { .. } | Error::InvalidParameter { .. } => code::INVALID_ARGUMENT,
             Error::LengthMismatch { ids, blocks } => {
                 self.ret[..2].copy_from_slice(&[ids as u32, blocks as u32]);
                 code::LENGTH_MISMATCH

@@ -140,7 +140,7 @@ fn render_statuses(line: &mut impl FnMut(&str)) {
 }
 
 fn render_constants(line: &mut impl FnMut(&str)) {
-    let numbers: [(&str, &str, String); 9] = [
+    let numbers: [(&str, &str, String); 11] = [
         (
             "RET_WORDS",
             "Words in the return area.",
@@ -180,6 +180,16 @@ fn render_constants(line: &mut impl FnMut(&str)) {
             "DUMP_WORDS",
             "Words per index dump entry.",
             DUMP_WORDS.to_string(),
+        ),
+        (
+            "COST_PARAM_WORDS",
+            "Words of the cost parameters (`kv_router_choose`).",
+            COST_PARAM_WORDS.to_string(),
+        ),
+        (
+            "COST_CANDIDATE_WORDS",
+            "Words per cost candidate (`kv_router_choose`).",
+            COST_CANDIDATE_WORDS.to_string(),
         ),
         (
             "SNAPSHOT_MAGIC",

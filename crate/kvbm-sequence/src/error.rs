@@ -146,6 +146,11 @@ pub enum Error {
         /// Whether it is running (refused by `add_request`) or unknown (refused by the rest).
         running: bool,
     },
+    /// A cost or selection parameter that is not finite or out of its range (SPEC §6.6).
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+    },
     // Snapshots.
     /// Bytes that are not a snapshot this version can restore.
     InvalidSnapshot {
@@ -247,6 +252,11 @@ impl fmt::Display for Error {
                     write!(f, "no running request {}", request)
                 }
             }
+            Error::InvalidParameter { name } => write!(
+                f,
+                "invalid parameter {}: must be a finite number in its range",
+                name
+            ),
             Error::LengthMismatch { ids, blocks } => write!(
                 f,
                 "length mismatch: {} block ids for {} blocks",

@@ -227,6 +227,17 @@ pub extern "C" fn kv_index_advance(index: u32, generation: u32, now: f64) -> i32
     })
 }
 
+/// Approximate mode: drops the earliest-recorded blocks until at most `target` entries remain;
+/// `ret[0]` = the entries dropped.
+#[no_mangle]
+pub extern "C" fn kv_index_prune(index: u32, generation: u32, target: u32) -> i32 {
+    run(|st| {
+        let dropped = st.table.index(index, generation)?.prune_to(target as usize)?;
+        st.reply.ret[0] = dropped as u32;
+        Ok(())
+    })
+}
+
 /// Removes every data-parallel rank of a worker.
 #[no_mangle]
 pub extern "C" fn kv_index_remove_worker(index: u32, generation: u32, lo: u32, hi: u32) -> i32 {

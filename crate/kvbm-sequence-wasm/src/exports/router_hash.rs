@@ -92,3 +92,17 @@ pub extern "C" fn kv_router_sequence_hashes(
 ) -> i32 {
     router_hashes(len, block_size, join(seed_lo, seed_hi), eagle, mm_len, true)
 }
+
+/// Dynamo's sequence hashes of the `len / 2` local block hashes in the input buffer ((low,
+/// high) words): `compute_seq_hash_for_block`'s chain. Output, 64-bit values.
+#[no_mangle]
+pub extern "C" fn kv_chain_local_hashes(len: u32) -> i32 {
+    run(|st| {
+        let (words, _, reply) = st.with_input(len)?;
+        let local = kvbm_sequence::words::u64s_of(words)?;
+        let mut out = Vec::new();
+        kvbm_sequence::error::try_reserve(&mut out, local.len())?;
+        chain_local_hashes(&local, |_, s| out.push(s));
+        reply.u64s_from(out.into_iter())
+    })
+}

@@ -382,4 +382,33 @@ impl KvIndex {
         }
         Ok(())
     }
+
+    /// Approximate mode: drops the blocks recorded earliest (those that would expire first)
+    /// until the index holds at most `target` (worker, block) entries — Dynamo's
+    /// `router_max_tree_size` pruning down to `router_prune_target_ratio`. Returns the entries
+    /// dropped. An index fed by events is left alone.
+    pub fn prune_to(&mut self, target: usize) -> Result<usize> {
+        let before = self.size();
+        while self.size() > target {
+            let e = match self.expiries.pop_front() {
+                Some(e) => e,
+                None => break,
+            };
+            let node = match self.workers.get(e.worker as usize) {
+                Some(Some(w)) if w.generation == e.generation => w.lookup.get(&e.block_hash),
+                _ => None,
+            };
+            if let Some(&node) = node {
+                let current = self.nodes[node as usize]
+                    .holder(e.worker)
+                    .map_or(f64::INFINITY, |h| h.expires);
+                // A refreshed block has a later record further back; this one is stale.
+                if current <= e.at {
+                    let nodes = self.held_subtree(e.worker, node)?;
+                    self.drop_holdings(e.worker, nodes);
+                }
+            }
+        }
+        Ok(before - self.size())
+    }
 }

@@ -158,3 +158,20 @@ fn approximate_blocks_expire() {
     assert_eq!(idx.size(), 0);
     assert_eq!(idx.node_count(), 0);
 }
+
+#[test]
+fn pruning_drops_the_earliest_records_first_down_to_the_target() {
+    let mut idx = KvIndex::approximate(100.0);
+    idx.record(w(0), &[1, 2], 0.0).unwrap();
+    idx.record(w(1), &[7, 8], 1.0).unwrap();
+    idx.record(w(0), &[1], 2.0).unwrap(); // refreshes block 1 of worker 0
+    assert_eq!(idx.size(), 4);
+    // Worker 0's block 2 (recorded at 0, never refreshed) goes first; its block 1 was refreshed.
+    assert_eq!(idx.prune_to(3).unwrap(), 1);
+    assert_eq!(score_of(&idx.find_matches(&[1, 2], false), 0), Some(1));
+    // Then worker 1's blocks (recorded at 1).
+    assert_eq!(idx.prune_to(1).unwrap(), 2);
+    assert_eq!(score_of(&idx.find_matches(&[7], false), 1), None);
+    assert_eq!(idx.size(), 1);
+    idx.check_invariants().unwrap();
+}
