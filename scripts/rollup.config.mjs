@@ -9,7 +9,7 @@ import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
 const ts = () => typescript({ tsconfig: 'tsconfig.json', declaration: false, outDir: undefined });
-const external = ['kvbm-sequence', '@msgpack/msgpack', 'zeromq'];
+const external = ['kvbm-sequence', '@msgpack/msgpack', 'zeromq', '@nats-io/transport-node'];
 
 /** Keeps `import … from './kvbm_sequence.wasm'` as it is: the file sits beside the bundles. */
 const wasmFile = {

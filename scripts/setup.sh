@@ -38,4 +38,15 @@ if ! /usr/bin/python3 -c 'import cbor2, xxhash, msgpack' >/dev/null 2>&1; then
   fi
 fi
 
+# NATS for the router replica-sync tests (they start and stop their own server on 127.0.0.1).
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian's nats-server (replica-sync tests)" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null
+  else
+    echo "setup: nats-server not found; install it (apt-get install nats-server) for the replica-sync tests" >&2
+  fi
+fi
+
 bash scripts/build.sh

@@ -49,6 +49,32 @@ export {
   type WorkerCost,
   type WorkerLoad,
 } from './router/select.js';
+export { KvRouter } from './router/kv-router/router.js';
+export {
+  RouterBusy,
+  type Booking,
+  type CandidateCost,
+  type Decision,
+  type Refusal,
+  type RefusalReason,
+  type RouteRequest,
+  type RouterStats,
+  type TierBlocks,
+  type WorkerOptions,
+  type WorkerView,
+} from './router/kv-router/types.js';
+export type {
+  AffinityOptions,
+  BusyThresholds,
+  CostModel,
+  KvRouterOptions,
+  QueuePolicy,
+  RoutingPolicy,
+  SyncOptions,
+} from './router/kv-router/options.js';
+export { InProcessSyncBus, type SyncTransport } from './router/sync/transport.js';
+export { decodeSyncMessage, encodeSyncMessage, type SyncEnvelope, type SyncEvent } from './router/sync/messages.js';
+export { chainBlockHashes } from './router/cost.js';
 export { fromRouterEvent, RouterEventCursor, type EventIdCounters, type EventIdStatus } from './router/router-event.js';
 export type { RouterHashOptions, SaltOptions } from './core/hash.js';
 export { computeEngineHashes, type EngineHashOptions, type EngineHashes, type EngineProfile, type ExtraKey } from './router/profiles.js';

@@ -174,7 +174,7 @@ export function selectWorker(
  * let the garbage collector do so.
  */
 export class LoadTracker extends WasmObject {
-  readonly #requests = new Map<string, number>();
+  readonly #requests = new Map<string, { readonly n: number; readonly workerId: bigint }>();
   #next = 0;
 
   /** An empty tracker. */
@@ -198,6 +198,8 @@ export class LoadTracker extends WasmObject {
   removeWorker(workerId: WorkerIdLike): void {
     const [lo, hi] = u64(workerId, 'workerId');
     check(exports().kv_load_remove_worker(this.index, this.generation, lo, hi));
+    const id = (BigInt(hi) << 32n) | BigInt(lo);
+    for (const [requestId, r] of this.#requests) if (r.workerId === id) this.#requests.delete(requestId);
   }
 
   /**
@@ -244,13 +246,13 @@ export class LoadTracker extends WasmObject {
     const n = this.#next;
     check(exports().kv_load_add_request(this.index, this.generation, n, lo, hi, dp, len, prefill));
     this.#next = (this.#next + 1) >>> 0;
-    this.#requests.set(requestId, n);
+    this.#requests.set(requestId, { n, workerId: (BigInt(hi) << 32n) | BigInt(lo) });
   }
 
   #number(requestId: string): number {
-    const n = this.#requests.get(requestId);
-    if (n === undefined) throw new RangeError(`no running request ${String(requestId)}`);
-    return n;
+    const r = this.#requests.get(requestId);
+    if (r === undefined) throw new RangeError(`no running request ${String(requestId)}`);
+    return r.n;
   }
 
   /** The request's prefill is done: its tokens leave the worker's prefill queue. */
