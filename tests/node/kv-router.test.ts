@@ -11,7 +11,13 @@ const other = Array.from({ length: 16 }, (_, i) => 100 + i);
 /** Worker `w` caches the first `n` blocks of `tokens` (on `tier`, default device). */
 function cached(w: number, tokens: number[], n: number, tier?: 'host' | 'disk'): KvEvent {
   const local = [...computeBlockHashes(tokens, bs, salt)].slice(0, n);
-  return { type: 'stored', workerId: w, parentHash: null, blocks: local.map((h, i) => ({ blockHash: BigInt(1000 * w + i), tokensHash: h })), ...(tier ? { tier } : {}) };
+  return {
+    type: 'stored',
+    workerId: w,
+    parentHash: null,
+    blocks: local.map((h, i) => ({ blockHash: BigInt(1000 * w + i), tokensHash: h })),
+    ...(tier ? { tier } : {}),
+  };
 }
 
 function router(options: Partial<KvRouterOptions> = {}, workers = [1, 2]): KvRouter & { clock: { t: number } } {

@@ -209,7 +209,8 @@ export function resolveOptions(options: KvRouterOptions): ResolvedOptions {
     throw new RangeError(`options.blockSize must be an integer >= 1, got ${String(blockSize)}`);
   }
   const saltHash = options.saltHash ?? 1337n;
-  if (typeof saltHash !== 'bigint' && typeof saltHash !== 'number') throw new TypeError('options.saltHash must be a u64 (bigint or number)');
+  if (typeof saltHash !== 'bigint' && typeof saltHash !== 'number')
+    throw new TypeError('options.saltHash must be a u64 (bigint or number)');
   const costModel = oneOf(options.costModel, 'options.costModel', ['classic', 'newest'], 'classic');
   const newest = costModel === 'newest';
   const weight = numberOption(options.overlapScoreWeight, 'options.overlapScoreWeight', 1);
@@ -226,7 +227,8 @@ export function resolveOptions(options: KvRouterOptions): ResolvedOptions {
     sharedCacheMultiplier: numberOption(options.sharedCacheMultiplier, 'options.sharedCacheMultiplier', 0),
   };
   const seed = options.seed;
-  if (seed !== undefined && typeof seed !== 'number' && typeof seed !== 'bigint') throw new TypeError('options.seed must be a number or a bigint');
+  if (seed !== undefined && typeof seed !== 'number' && typeof seed !== 'bigint')
+    throw new TypeError('options.seed must be a number or a bigint');
   let affinity: ResolvedOptions['affinity'];
   if (options.affinity !== undefined) {
     const a = options.affinity;
@@ -239,7 +241,12 @@ export function resolveOptions(options: KvRouterOptions): ResolvedOptions {
   }
   const sync = options.sync;
   if (sync !== undefined) {
-    if (sync === null || typeof sync !== 'object' || typeof sync.transport?.publish !== 'function' || typeof sync.transport?.subscribe !== 'function') {
+    if (
+      sync === null ||
+      typeof sync !== 'object' ||
+      typeof sync.transport?.publish !== 'function' ||
+      typeof sync.transport?.subscribe !== 'function'
+    ) {
       throw new TypeError('options.sync must be { transport: { publish, subscribe, close }, routerId?, peerTtlMs? }');
     }
     if (sync.routerId !== undefined && typeof sync.routerId !== 'bigint' && typeof sync.routerId !== 'number') {

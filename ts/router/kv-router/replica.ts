@@ -61,7 +61,7 @@ export class ReplicaLink {
     transport.subscribe((m) => this.#receive(m));
     this.#publish({ kind: 'hello' });
     if (timing.heartbeatMs > 0) {
-      this.#timer = setInterval(() => this.#publish({ kind: 'heartbeat' }), timing.heartbeatMs);
+      this.#timer = setInterval(() => this.heartbeat(), timing.heartbeatMs);
       (this.#timer as { unref?: () => void }).unref?.();
     }
   }
@@ -83,6 +83,11 @@ export class ReplicaLink {
   lifecycle(kind: 'prefillDone' | 'free', e: BookingEntry): void {
     const { requestId, workerId, dpRank } = e;
     this.#publish(kind === 'free' ? { kind, requestId, workerId, dpRank } : { kind, requestId, workerId, dpRank });
+  }
+
+  /** Says this replica is alive. */
+  heartbeat(): void {
+    this.#publish({ kind: 'heartbeat' });
   }
 
   /** Drops the bookings of replicas silent for longer than `peerTtlMs`. */
@@ -108,7 +113,9 @@ export class ReplicaLink {
   #publish(event: SyncEvent): void {
     if (this.#closed) return;
     this.#sequence++;
-    this.#transport.publish(encodeSyncMessage({ publisherId: this.routerId, sequence: this.#sequence, publishedAt: this.#host.now(), event }));
+    this.#transport.publish(
+      encodeSyncMessage({ publisherId: this.routerId, sequence: this.#sequence, publishedAt: this.#host.now(), event }),
+    );
   }
 
   #receive(bytes: Uint8Array): void {
@@ -154,7 +161,8 @@ export class ReplicaLink {
       this.applied++;
       return;
     }
-    const done = e.kind === 'free' ? this.#bookings.free(origin, e.requestId) !== undefined : this.#bookings.prefillDone(origin, e.requestId);
+    const done =
+      e.kind === 'free' ? this.#bookings.free(origin, e.requestId) !== undefined : this.#bookings.prefillDone(origin, e.requestId);
     if (!done) {
       this.ignored++;
       return;

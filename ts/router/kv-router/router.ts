@@ -99,7 +99,8 @@ export class KvRouter {
     this.#sessions = o.affinity === undefined ? undefined : new Sessions(o.affinity.ttlMs);
     this.#queue = new DeferralQueue(o.queuePolicy);
     const sync = o.sync;
-    const routerId = sync?.routerId === undefined ? BigInt(Math.floor(Math.random() * 2 ** 53)) : idOf(sync.routerId, 'options.sync.routerId');
+    const routerId =
+      sync?.routerId === undefined ? BigInt(Math.floor(Math.random() * 2 ** 53)) : idOf(sync.routerId, 'options.sync.routerId');
     this.#origin = String(routerId);
     if (sync !== undefined) {
       const peerTtlMs = sync.peerTtlMs ?? 30_000;
@@ -132,11 +133,15 @@ export class KvRouter {
   /** Adds a worker (a data-parallel rank of one); a known one only has its figures updated. */
   addWorker(workerId: WorkerIdLike, options: WorkerOptions = {}): void {
     const id = idOf(workerId, 'workerId');
-    if (options === null || typeof options !== 'object') throw new TypeError('options must be { dpRank?, totalKvBlocks?, maxNumBatchedTokens? }');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('options must be { dpRank?, totalKvBlocks?, maxNumBatchedTokens? }');
     const dpRank = numberOption(options.dpRank, 'options.dpRank', 0, 0, 0xffff_ffff);
     if (!Number.isInteger(dpRank)) throw new RangeError('options.dpRank must be an integer');
     const total = options.totalKvBlocks === undefined ? undefined : numberOption(options.totalKvBlocks, 'options.totalKvBlocks', 0, 1);
-    const batched = options.maxNumBatchedTokens === undefined ? undefined : numberOption(options.maxNumBatchedTokens, 'options.maxNumBatchedTokens', 0, 1);
+    const batched =
+      options.maxNumBatchedTokens === undefined
+        ? undefined
+        : numberOption(options.maxNumBatchedTokens, 'options.maxNumBatchedTokens', 0, 1);
     const known = this.#workers.get(key(id, dpRank));
     if (known !== undefined) {
       known.totalKvBlocks = total ?? known.totalKvBlocks;
@@ -224,7 +229,9 @@ export class KvRouter {
       if (result.reason !== 'allOverloaded' || this.#o.whenBusy !== 'defer') return Promise.reject(this.#busyError(result));
       const limit = this.#o.queueLimit ?? 1_000 * Math.max(this.#workers.size, 1);
       if (this.#queue.size >= limit) {
-        return Promise.reject(this.#busyError(this.#refuse('queueFull', `the deferral queue holds ${this.#queue.size} requests (limit ${limit})`)));
+        return Promise.reject(
+          this.#busyError(this.#refuse('queueFull', `the deferral queue holds ${this.#queue.size} requests (limit ${limit})`)),
+        );
       }
       return new Promise<Booking>((resolve, reject) => {
         const item: Waiting = { request: p, resolve, reject };
@@ -285,6 +292,11 @@ export class KvRouter {
     return mine;
   }
 
+  /** Tells the replicas this router is alive (a timer does so every `sync.heartbeatMs`). */
+  heartbeat(): void {
+    this.#link?.heartbeat();
+  }
+
   /** Counters for dashboards and metrics. */
   get stats(): RouterStats {
     const l = this.#link;
@@ -294,7 +306,13 @@ export class KvRouter {
       expired: this.#expired,
       queued: this.#queue.size,
       running: this.#bookings.size,
-      sync: { applied: l?.applied ?? 0, gaps: l?.gaps ?? 0, rejected: l?.rejected ?? 0, ignored: l?.ignored ?? 0, peersExpired: l?.peersExpired ?? 0 },
+      sync: {
+        applied: l?.applied ?? 0,
+        gaps: l?.gaps ?? 0,
+        rejected: l?.rejected ?? 0,
+        ignored: l?.ignored ?? 0,
+        peersExpired: l?.peersExpired ?? 0,
+      },
     };
   }
 
@@ -329,7 +347,10 @@ export class KvRouter {
       local = computeBlockHashes(r.tokens, bs, this.#o.saltHash);
       isl = numberOption(r.isl, 'request.isl', r.tokens.length);
     } else if (r.blockHashes !== undefined) {
-      local = r.blockHashes instanceof BigUint64Array ? r.blockHashes.slice() : BigUint64Array.from(r.blockHashes as HashLike[], (h, i) => idOf(h, `request.blockHashes[${i}]`));
+      local =
+        r.blockHashes instanceof BigUint64Array
+          ? r.blockHashes.slice()
+          : BigUint64Array.from(r.blockHashes as HashLike[], (h, i) => idOf(h, `request.blockHashes[${i}]`));
       isl = numberOption(r.isl, 'request.isl', local.length * bs);
     } else {
       throw new TypeError('request must have tokens (token ids) or blockHashes (local block hashes)');
@@ -341,8 +362,12 @@ export class KvRouter {
         throw new RangeError(`request ${requestId} is booked already`);
       }
     }
-    const pin = r.workerId === undefined ? undefined : { workerId: idOf(r.workerId, 'request.workerId'), dpRank: numberOption(r.dpRank, 'request.dpRank', 0, 0, 0xffff_ffff) };
-    if (pin !== undefined && !this.#workers.has(key(pin.workerId, pin.dpRank))) throw new RangeError(`request.workerId: unknown worker ${pin.workerId}`);
+    const pin =
+      r.workerId === undefined
+        ? undefined
+        : { workerId: idOf(r.workerId, 'request.workerId'), dpRank: numberOption(r.dpRank, 'request.dpRank', 0, 0, 0xffff_ffff) };
+    if (pin !== undefined && !this.#workers.has(key(pin.workerId, pin.dpRank)))
+      throw new RangeError(`request.workerId: unknown worker ${pin.workerId}`);
     const expected = r.expectedOutputTokens === undefined ? null : numberOption(r.expectedOutputTokens, 'request.expectedOutputTokens', 0);
     return {
       local,
@@ -369,9 +394,14 @@ export class KvRouter {
   #busy(w: Worker, load: { activeBlocks: number; prefillTokens: number } | undefined): boolean {
     const b = this.#o.busy;
     if (load === undefined) return false;
-    if (b.activeDecodeBlocks !== undefined && w.totalKvBlocks !== undefined && load.activeBlocks / w.totalKvBlocks > b.activeDecodeBlocks) return true;
+    if (b.activeDecodeBlocks !== undefined && w.totalKvBlocks !== undefined && load.activeBlocks / w.totalKvBlocks > b.activeDecodeBlocks)
+      return true;
     if (b.activePrefillTokens !== undefined && load.prefillTokens > b.activePrefillTokens) return true;
-    return b.activePrefillTokensFrac !== undefined && w.maxNumBatchedTokens !== undefined && load.prefillTokens > b.activePrefillTokensFrac * w.maxNumBatchedTokens;
+    return (
+      b.activePrefillTokensFrac !== undefined &&
+      w.maxNumBatchedTokens !== undefined &&
+      load.prefillTokens > b.activePrefillTokensFrac * w.maxNumBatchedTokens
+    );
   }
 
   #decide(p: Prepared, now: number): Decision | Refusal {
@@ -380,7 +410,9 @@ export class KvRouter {
     if (healthy.length === 0) return this.#refuse('noWorkers', 'no healthy worker to route to');
     const b = this.#o.busy;
     const thresholds = b.activeDecodeBlocks !== undefined || b.activePrefillTokens !== undefined || b.activePrefillTokensFrac !== undefined;
-    const current = thresholds ? new Map(this.#bookings.tracker.potentialLoads(new BigUint64Array(0)).map((l) => [key(l.workerId, l.dpRank), l])) : undefined;
+    const current = thresholds
+      ? new Map(this.#bookings.tracker.potentialLoads(new BigUint64Array(0)).map((l) => [key(l.workerId, l.dpRank), l]))
+      : undefined;
     const isBusy = (w: Worker) => current !== undefined && this.#busy(w, current.get(key(w.workerId, w.dpRank)));
 
     let pinned: Worker | undefined;
@@ -400,7 +432,11 @@ export class KvRouter {
       }
     }
     if (pinned !== undefined && isBusy(pinned)) {
-      if (hardPin) return this.#refuse('pinnedOverloaded', `worker ${pinned.workerId} (dp rank ${pinned.dpRank}), where the request is pinned, is busy`);
+      if (hardPin)
+        return this.#refuse(
+          'pinnedOverloaded',
+          `worker ${pinned.workerId} (dp rank ${pinned.dpRank}), where the request is pinned, is busy`,
+        );
       pinned = undefined;
     }
     const eligible = pinned !== undefined ? [pinned] : healthy.filter((w) => !isBusy(w));

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { utf8Encode } from '../../runtime/utf8.js';
+
 /** A session's binding. */
 export interface SessionBinding {
   /** The worker. */
@@ -22,13 +24,12 @@ export interface SessionBinding {
 /** Dynamo's limits. */
 export const MAX_SESSIONS = 65_536;
 const MAX_ID_BYTES = 256;
-const encoder = new TextEncoder();
 
 /** Checks a session id: a non-empty string of at most 256 UTF-8 bytes. */
 export function sessionIdOf(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name} must be a non-empty string`);
-  if (encoder.encode(value).length > MAX_ID_BYTES) throw new RangeError(`${name} must be at most ${MAX_ID_BYTES} bytes`);
+  if (utf8Encode(value).length > MAX_ID_BYTES) throw new RangeError(`${name} must be at most ${MAX_ID_BYTES} bytes`);
   return value;
 }
 

@@ -41,8 +41,7 @@ export interface SyncEnvelope {
   readonly event: SyncEvent;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+import { utf8Decode, utf8Encode } from '../../runtime/utf8.js';
 
 /** The message's bytes. */
 export function encodeSyncMessage(m: SyncEnvelope): Uint8Array {
@@ -72,7 +71,7 @@ export function encodeSyncMessage(m: SyncEnvelope): Uint8Array {
       stride: 1,
     };
   }
-  return encoder.encode(
+  return utf8Encode(
     JSON.stringify({ publisher_id: String(m.publisherId), sequence: String(m.sequence), published_at: m.publishedAt, payload }),
   );
 }
@@ -102,9 +101,9 @@ function countOf(value: unknown, field: string): number {
 export function decodeSyncMessage(bytes: Uint8Array): SyncEnvelope {
   let root: unknown;
   try {
-    root = JSON.parse(decoder.decode(bytes));
+    root = JSON.parse(utf8Decode(bytes));
   } catch (cause) {
-    throw new TypeError(`sync message: not JSON (${(cause as Error).message})`);
+    throw new TypeError(`sync message: not JSON (${(cause as Error).message})`, { cause });
   }
   const env = objectOf(root, 'envelope');
   const publisherId = u64Of(env.publisher_id, 'publisher_id');
@@ -123,7 +122,8 @@ export function decodeSyncMessage(bytes: Uint8Array): SyncEnvelope {
     fail('payload.worker.dp_rank', 'must be a u32');
   }
   if (p.data === 'Free' || p.data === 'MarkPrefillCompleted') {
-    const event: SyncEvent = p.data === 'Free' ? { kind: 'free', requestId, workerId, dpRank } : { kind: 'prefillDone', requestId, workerId, dpRank };
+    const event: SyncEvent =
+      p.data === 'Free' ? { kind: 'free', requestId, workerId, dpRank } : { kind: 'prefillDone', requestId, workerId, dpRank };
     return { publisherId, sequence, publishedAt, event };
   }
   const add = objectOf(objectOf(p.data, 'payload.data').AddRequest, 'payload.data.AddRequest');
@@ -132,7 +132,10 @@ export function decodeSyncMessage(bytes: Uint8Array): SyncEnvelope {
   const sequenceHashes = new BigUint64Array(seq.length);
   seq.forEach((h, i) => (sequenceHashes[i] = u64Of(h, `payload.data.AddRequest.token_sequence[${i}]`)));
   const hint = objectOf(add.prefill_load_hint, 'payload.data.AddRequest.prefill_load_hint');
-  const prefillTokens = countOf(hint.initial_effective_prefill_tokens, 'payload.data.AddRequest.prefill_load_hint.initial_effective_prefill_tokens');
+  const prefillTokens = countOf(
+    hint.initial_effective_prefill_tokens,
+    'payload.data.AddRequest.prefill_load_hint.initial_effective_prefill_tokens',
+  );
   const out = add.expected_output_tokens;
   const expectedOutputTokens = out === null || out === undefined ? null : countOf(out, 'payload.data.AddRequest.expected_output_tokens');
   return {

@@ -50,12 +50,15 @@ export class NatsSyncTransport implements SyncTransport {
       throw new TypeError('options.servers must be a NATS URL such as nats://127.0.0.1:4222, or an Array of them');
     }
     const subject = options.subject ?? 'active_sequences_events';
-    if (typeof subject !== 'string' || subject.length === 0 || /\s/.test(subject)) throw new TypeError('options.subject must be a NATS subject');
+    if (typeof subject !== 'string' || subject.length === 0 || /\s/.test(subject))
+      throw new TypeError('options.subject must be a NATS subject');
     let nats: NatsModule;
     try {
       nats = (await import('@nats-io/transport-node')) as unknown as NatsModule;
     } catch (cause) {
-      throw new Error('NatsSyncTransport needs the optional peer dependency @nats-io/transport-node: npm install @nats-io/transport-node', { cause });
+      throw new Error('NatsSyncTransport needs the optional peer dependency @nats-io/transport-node: npm install @nats-io/transport-node', {
+        cause,
+      });
     }
     const nc = await nats.connect({ servers, ...(options.name === undefined ? {} : { name: options.name }) });
     return new NatsSyncTransport(nc, subject);
