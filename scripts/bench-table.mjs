@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const r = JSON.parse(readFileSync('bench-results/results.json', 'utf8'));
-const UNITS = { w1: 'token', w2: 'token', w3: 'block', w4a: 'step', w4b: 'step', w5: 'entry', w6: 'call', w7: 'block', w8: 'block' };
+const UNITS = { w1: 'token', w2: 'token', w3: 'block', w4a: 'step', w4b: 'step', w5: 'entry', w6: 'call', w7: 'block', w8: 'block', w10: 'block', w11: 'decision' };
 const n = (x) => x.toLocaleString('en-US');
 
 /** The row label of a workload key. */
@@ -29,6 +29,7 @@ function label(key) {
     [/^w7-ingest/, () => 'W7 `applyEvents`: 1,000,064 entries, 64 workers, events of 512 blocks'],
     [/^w7-find-matches/, () => 'W7 `findMatches`, 8,192-block prompt on that index'],
     [/^w8-pool-cycle/, () => 'W8 `TierPool` cycle: allocate 8,192 (evicting), register, release, match, release'],
+    [/^w11-route-book/, () => 'W11 `KvRouter.tryRoute` + `free`, 8,192-token prompt on the W7 index'],
     [/^w9-replay/, () => 'W9 `replayTrace`, the whole Mooncake trace (4 workers, round-robin, G1 1 M + G2 4 M tokens)'],
   ];
   for (const [re, f] of rules) if (re.test(key)) return f();

@@ -11,5 +11,5 @@ echo "bench: native workloads (this crate, and an IndexMap front-removal store).
 target/release/kvbm-bench > .tmp/native.json
 echo "bench: WebAssembly library and pure TypeScript..." >&2
 node_modules/.bin/esbuild tests/bench/bench.ts --bundle --platform=node --format=esm \
-  --packages=external --alias:kvbm-sequence=./dist/index.js --outfile=.tmp/bench.mjs --log-level=error
+  --packages=external --alias:kvbm-sequence/vllm=./dist/vllm.js --alias:kvbm-sequence=./dist/index.js --outfile=.tmp/bench.mjs --log-level=error
 node .tmp/bench.mjs .tmp/native.json bench-results

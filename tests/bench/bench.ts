@@ -20,6 +20,7 @@ import { PureRadixIndex } from './pure-radix';
 import { PurePool, pureReplay } from './pure-pool';
 import { readFileSync as readTrace } from 'node:fs';
 import { QUERY_BLOCKS, routerEvents, routerQuery } from './router-workload';
+import { routerBench } from './router-bench';
 import { BLOCKS_PER_EVENT, EVENTS_PER_BATCH, engineBatches, libraryDecode, pureDecode } from './decode-workload';
 import { PureAssignments, PureSequence, hashWasmXxh3, nodeRsXxh3, pureSequenceHashes, pureZip, type Hash64 } from './pure-ts';
 
@@ -422,6 +423,9 @@ async function main(): Promise<void> {
     );
   }
 
+  // W11 routing decisions (tests/bench/router-bench.ts).
+  for (const line of await routerBench(measure, lib, pure)) console.error(line);
+
   console.error(`(W6 checksum ${sink})`);
   report(native, lib, pure);
 }
@@ -439,6 +443,7 @@ const UNIT: Record<string, string> = {
   w8: 'block',
   w9: 'request',
   w10: 'block',
+  w11: 'decision',
 };
 
 function fmt(ns: number): string {

@@ -8,7 +8,10 @@
 //! Place: `crate/kvbm-sequence-bench/src/main.rs`.
 
 use indexmap::IndexMap;
+use kvbm_sequence::router::cost::{choose, costs, CostInput, CostParams};
+use kvbm_sequence::router::hashes::chain_local_hashes;
 use kvbm_sequence::router::index::{KvIndex, StoredBlock, WorkerKey};
+use kvbm_sequence::router::load::LoadTracker;
 use kvbm_sequence::tiers::pool::{EvictionPolicy, TierPool};
 use kvbm_sequence::{
     compute_sequence_hashes, zip_assigned, zip_assigned_pending, BlockSequence,
@@ -20,6 +23,8 @@ use std::time::{Duration, Instant};
 
 const BLOCK_SIZE: usize = 16;
 const SALT: u64 = 1337;
+/// Blocks of W11's prompt: 8,192 tokens.
+const ROUTE_BLOCKS: usize = 512;
 
 /// Results are folded into this, so the optimiser cannot drop the work that made them
 /// (`std::hint::black_box` is newer than the crate's MSRV).
@@ -444,6 +449,59 @@ fn main() {
         measure(QUERY_BLOCKS, 10, budget, || {
             let m = index.find_matches(&query, false);
             keep(m.scores.len() as u64);
+        }),
+    );
+
+    // W11: one routing decision booked and freed (tests/bench/bench.ts): an 8,192-token prompt
+    // (512 blocks) against the W7 index; overlap, potential loads, Dynamo's cost, the choice,
+    // the booking and its free.
+    let prompt: Vec<u64> = query[..ROUTE_BLOCKS].to_vec();
+    let mut tracker = LoadTracker::new();
+    for w in 0..WORKERS {
+        tracker
+            .add_worker(WorkerKey {
+                worker_id: w,
+                dp_rank: 0,
+            })
+            .ok();
+    }
+    let params = CostParams {
+        block_size: BLOCK_SIZE as f64,
+        host_cache_hit_weight: 0.0,
+        disk_cache_hit_weight: 0.0,
+        ..CostParams::default()
+    };
+    let mut request = 0u32;
+    results.insert(
+        "w11-route-book".to_string(),
+        measure(1, 10, budget, || {
+            let mut seq = Vec::with_capacity(prompt.len());
+            chain_local_hashes(&prompt, |_, h| seq.push(h));
+            let m = index.find_matches(&prompt, false);
+            let loads = tracker.potential_loads(&seq).unwrap_or_default();
+            let inputs: Vec<CostInput> = loads
+                .iter()
+                .map(|l| CostInput {
+                    prefill_tokens: l.prefill_tokens,
+                    decode_blocks: l.active_blocks as f64,
+                    device: m
+                        .scores
+                        .iter()
+                        .find(|s| s.worker == l.worker)
+                        .map_or(0.0, |s| f64::from(s.blocks)),
+                    ..CostInput::default()
+                })
+                .collect();
+            let isl = (ROUTE_BLOCKS * BLOCK_SIZE) as f64;
+            let c = costs(&params, isl, &inputs).unwrap_or_default();
+            let keys = vec![0u64; c.len()];
+            let chosen = choose(&c, &keys, 0.0, 0.5).ok().flatten().unwrap_or(0);
+            let worker = loads[chosen].worker;
+            let prefill = isl - inputs[chosen].device * BLOCK_SIZE as f64;
+            request = request.wrapping_add(1);
+            tracker.add_request(request, worker, &seq, prefill).ok();
+            tracker.free(request).ok();
+            keep(chosen as u64);
         }),
     );
 
