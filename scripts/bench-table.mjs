@@ -3,7 +3,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const r = JSON.parse(readFileSync('bench-results/results.json', 'utf8'));
-const UNITS = { w1: 'token', w2: 'token', w3: 'block', w4a: 'step', w4b: 'step', w5: 'entry', w6: 'call', w7: 'block', w8: 'block', w10: 'block', w11: 'decision' };
+const UNITS = {
+  w1: 'token',
+  w2: 'token',
+  w3: 'block',
+  w4a: 'step',
+  w4b: 'step',
+  w5: 'entry',
+  w6: 'call',
+  w7: 'block',
+  w8: 'block',
+  w10: 'block',
+  w11: 'decision',
+};
 const n = (x) => x.toLocaleString('en-US');
 
 /** The row label of a workload key. */

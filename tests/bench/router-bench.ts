@@ -90,7 +90,11 @@ async function natsThroughput(): Promise<string> {
   try {
     const subject = `kvbm.bench.${process.pid}`;
     const make = async (id: number) => {
-      const r = new KvRouter({ blockSize: BS, seed: id, sync: { transport: await NatsSyncTransport.connect({ servers: server.url, subject }), routerId: id } });
+      const r = new KvRouter({
+        blockSize: BS,
+        seed: id,
+        sync: { transport: await NatsSyncTransport.connect({ servers: server.url, subject }), routerId: id },
+      });
       for (let w = 0; w < 8; w++) r.addWorker(w);
       return r;
     };

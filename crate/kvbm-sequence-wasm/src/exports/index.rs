@@ -232,7 +232,10 @@ pub extern "C" fn kv_index_advance(index: u32, generation: u32, now: f64) -> i32
 #[no_mangle]
 pub extern "C" fn kv_index_prune(index: u32, generation: u32, target: u32) -> i32 {
     run(|st| {
-        let dropped = st.table.index(index, generation)?.prune_to(target as usize)?;
+        let dropped = st
+            .table
+            .index(index, generation)?
+            .prune_to(target as usize)?;
         st.reply.ret[0] = dropped as u32;
         Ok(())
     })

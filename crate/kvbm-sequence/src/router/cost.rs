@@ -129,7 +129,12 @@ pub fn costs(params: &CostParams, isl: f64, inputs: &[CostInput]) -> Result<Vec<
 /// `tie_keys` entry (all equal keys: no preference), remaining ties by `draw` (uniform in
 /// [0, 1)). `temperature` > 0: sampled with probability ∝ `exp(−(cost − min) / ((max − min) ·
 /// temperature))` (all costs equal: uniform) using `draw`. `None` when there is no candidate.
-pub fn choose(costs: &[f64], tie_keys: &[u64], temperature: f64, draw: f64) -> Result<Option<usize>> {
+pub fn choose(
+    costs: &[f64],
+    tie_keys: &[u64],
+    temperature: f64,
+    draw: f64,
+) -> Result<Option<usize>> {
     check(temperature, "temperature", 0.0)?;
     if !(0.0..1.0).contains(&draw) {
         return Err(Error::InvalidParameter { name: "draw" });
@@ -263,7 +268,10 @@ mod tests {
 
     #[test]
     fn ties_go_to_the_lowest_key_then_to_the_draw() {
-        assert_eq!(choose(&[3.0, 1.0, 1.0], &[0, 5, 2], 0.0, 0.99).unwrap(), Some(2));
+        assert_eq!(
+            choose(&[3.0, 1.0, 1.0], &[0, 5, 2], 0.0, 0.99).unwrap(),
+            Some(2)
+        );
         assert_eq!(choose(&[1.0, 1.0], &[0, 0], 0.0, 0.0).unwrap(), Some(0));
         assert_eq!(choose(&[1.0, 1.0], &[0, 0], 0.0, 0.5).unwrap(), Some(1));
         assert_eq!(choose(&[], &[], 0.0, 0.5).unwrap(), None);
