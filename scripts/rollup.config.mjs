@@ -9,7 +9,16 @@ import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 
 const ts = () => typescript({ tsconfig: 'tsconfig.json', declaration: false, outDir: undefined });
-const external = ['kvbm-sequence', '@msgpack/msgpack', 'zeromq', '@nats-io/transport-node'];
+const external = [
+  'kvbm-sequence',
+  'kvbm-sequence/vllm',
+  '@msgpack/msgpack',
+  'zeromq',
+  '@nats-io/transport-node',
+  'prom-client',
+  '@huggingface/tokenizers',
+  '@huggingface/jinja',
+];
 
 /** Keeps `import … from './kvbm_sequence.wasm'` as it is: the file sits beside the bundles. */
 const wasmFile = {

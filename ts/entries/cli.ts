@@ -4,12 +4,15 @@
  *   simulated workers and a router, prints a table (or `--json`).
  * - `kvbm-sequence hash [file|-] [options]`: block and sequence hashes of tokens (whitespace-
  *   or comma-separated integers, or a JSON array), for operators who compare with an engine.
+ * - `kvbm-sequence engine …` / `route …`: a simulated vLLM engine and the KV-aware HTTP router
+ *   (`ts/serve/`).
  *
  * Place: `ts/entries/cli.ts`.
  * @module
  */
 
 import { readFileSync } from 'node:fs';
+import { engineCommand, FlagError, routeCommand, SERVE_FLAGS } from '../serve/commands.js';
 import {
   computeBlockHashes,
   computeSaltHash,
@@ -25,9 +28,21 @@ const USAGE = `usage:
                        [--g2-tokens Y|unlimited] [--no-g2] [--router kv|round-robin]
                        [--eviction lru|fifo] [--prefill-tps T] [--decode-ms D] [--limit N] [--json]
   kvbm-sequence hash [file|-] [--block-size B] [--salt-hash S | --salt TEXT --lora NAME] [--json]
+  kvbm-sequence engine [--port P] [--worker-id N] [--block-size B] [--g1-tokens X]
+                       [--prefill-tps T] [--decode-ms D] [--kv-events tcp://HOST:PORT]
+                       [--kv-replay tcp://HOST:PORT]
+  kvbm-sequence route --engine http://HOST:PORT[,events=tcp://…][,replay=tcp://…][,id=N] …
+                      | --engines FILE.json  [--port P] [--block-size B]
+                      [--policy kv|round-robin|random] [--cost-model classic|newest]
+                      [--overlap-score-weight W] [--overlap-score-credit C] [--prefill-load-scale S]
+                      [--host-cache-hit-weight H] [--disk-cache-hit-weight D] [--temperature T]
+                      [--seed N] [--busy-prefill-tokens N] [--busy-decode-blocks F]
+                      [--when-busy refuse|defer] [--nats URL --router-id N] [--tokenizer FILE]
 
 defaults: --workers 4 --block-size 16 --g1-tokens 1000000 --g2-tokens 4000000 (per worker)
-          --router kv --eviction lru --prefill-tps 10000 --decode-ms 20`;
+          --router kv --eviction lru --prefill-tps 10000 --decode-ms 20
+          engine: --port 8000 --worker-id 0 --block-size 16 --g1-tokens 1000000
+          route: --port 8080 --block-size 16 --policy kv (Dynamo's classic cost)`;
 
 class UsageError extends Error {}
 
@@ -48,6 +63,7 @@ const FLAGS: Record<string, readonly string[]> = {
     'help',
   ],
   hash: ['block-size', 'salt-hash', 'salt', 'lora', 'json', 'help'],
+  ...SERVE_FLAGS,
 };
 
 function parseArgs(argv: string[], command: string): { positional: string[]; flags: Map<string, string | true> } {
@@ -59,13 +75,17 @@ function parseArgs(argv: string[], command: string): { positional: string[]; fla
       const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
       if (!(FLAGS[command] ?? []).includes(name)) throw new UsageError(`unknown flag --${name} for ${command}`);
       const boolean = name === 'json' || name === 'no-g2' || name === 'help';
-      if (inline !== undefined) flags.set(name, inline);
-      else if (boolean) flags.set(name, true);
+      let value: string | true;
+      if (inline !== undefined) value = inline;
+      else if (boolean) value = true;
       else {
         const v = argv[++i];
         if (v === undefined) throw new UsageError(`--${name} needs a value`);
-        flags.set(name, v);
+        value = v;
       }
+      // --engine is repeatable: its values are kept joined by newlines.
+      const before = flags.get(name);
+      flags.set(name, name === 'engine' && typeof before === 'string' ? `${before}\n${String(value)}` : value);
     } else if (a === '-h') flags.set('help', true);
     else positional.push(a);
   }
@@ -202,6 +222,18 @@ export function main(argv: string[]): number {
       }
       if (command === 'replay') replay(positional, flags);
       else hash(positional, flags);
+      return 0;
+    }
+    if (command === 'engine' || command === 'route') {
+      const { flags } = parseArgs(rest, command);
+      if (flags.has('help')) {
+        console.log(USAGE);
+        return 0;
+      }
+      (command === 'engine' ? engineCommand(flags) : routeCommand(flags)).catch((e: unknown) => {
+        console.error(`kvbm-sequence: ${e instanceof Error ? e.message : String(e)}${e instanceof FlagError ? `\n${USAGE}` : ''}`);
+        process.exit(e instanceof FlagError ? 2 : 1);
+      });
       return 0;
     }
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
