@@ -21,6 +21,7 @@ import { PurePool, pureReplay } from './pure-pool';
 import { readFileSync as readTrace } from 'node:fs';
 import { QUERY_BLOCKS, routerEvents, routerQuery } from './router-workload';
 import { routerBench } from './router-bench';
+import { serveBench } from './serve-bench';
 import { BLOCKS_PER_EVENT, EVENTS_PER_BATCH, engineBatches, libraryDecode, pureDecode } from './decode-workload';
 import { PureAssignments, PureSequence, hashWasmXxh3, nodeRsXxh3, pureSequenceHashes, pureZip, type Hash64 } from './pure-ts';
 
@@ -425,6 +426,8 @@ async function main(): Promise<void> {
 
   // W11 routing decisions (tests/bench/router-bench.ts).
   for (const line of await routerBench(measure, lib, pure)) console.error(line);
+  // W12 the HTTP router under load (tests/bench/serve-bench.ts).
+  for (const line of await serveBench()) console.error(line);
 
   console.error(`(W6 checksum ${sink})`);
   report(native, lib, pure);

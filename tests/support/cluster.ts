@@ -2,11 +2,18 @@
 // 127.0.0.1 at free ports, and a load generator that replays a slice of the Mooncake trace over
 // HTTP with its arrival times. Every process is killed by `stopAll` (tests call it in afterAll).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = join(__dirname, '..', '..');
+/** The repository: the nearest folder up from here with dist/cli.js (also when bundled into .tmp/). */
+function repository(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'dist', 'cli.js')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+const root = repository();
 const cli = join(root, 'dist', 'cli.js');
 const processes = new Set<ChildProcess>();
 

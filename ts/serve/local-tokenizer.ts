@@ -42,10 +42,15 @@ export async function loadTokenizer(file: string): Promise<(body: Record<string,
     const { Template } = await optional<JinjaModule>('@huggingface/jinja');
     template = new Template(config.chat_template);
   }
+  const checked = (ids: number[]): number[] => {
+    const bad = ids.findIndex((t) => !Number.isInteger(t));
+    if (bad >= 0) throw new HttpError(400, `the tokenizer (${file}) gave no id for token ${bad} of the prompt`);
+    return ids;
+  };
   return (body, chat) => {
     if (!chat) {
       if (typeof body.prompt !== 'string') throw new HttpError(400, 'prompt must be a string or an Array of token ids');
-      return tokenizer.encode(body.prompt).ids;
+      return checked(tokenizer.encode(body.prompt).ids);
     }
     const messages = messagesOf(body);
     if (template === undefined) throw new HttpError(400, `the tokenizer has no chat_template (${configFile})`);
@@ -55,6 +60,6 @@ export async function loadTokenizer(file: string): Promise<(body: Record<string,
       bos_token: config.bos_token ?? '',
       eos_token: config.eos_token ?? '',
     });
-    return tokenizer.encode(text, { add_special_tokens: false }).ids;
+    return checked(tokenizer.encode(text, { add_special_tokens: false }).ids);
   };
 }
