@@ -224,6 +224,8 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
             'retry-after': String(Math.max(1, Math.ceil(e.retryAfterMs / 1000))),
           });
         }
+        // The request's tokens were refused (not integers, too many…): the client's error.
+        if (e instanceof TypeError || e instanceof RangeError) throw new HttpError(400, e.message);
         throw e;
       }
       metrics.decided(booking, (performance.now() - t0) / 1000);
