@@ -130,3 +130,21 @@ describe('the serving commands from the packed package', () => {
     expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain('gave no id for token 1');
   });
 });
+
+describe('npm run demo:router', () => {
+  it('prints the table of KV-aware against round-robin routing, every request answered', () => {
+    const run = spawnSync('npm', ['run', '--silent', 'demo:router'], {
+      cwd: join(__dirname, '..', '..'),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(run.status).toBe(0);
+    const rows = run.stdout.split('\n').filter((l) => /^\| (kv|round-robin) /.test(l));
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      const [, , requests, ok] = row.split('|').map((c) => c.trim());
+      expect(Number(requests)).toBeGreaterThan(300);
+      expect(ok).toBe(requests);
+    }
+  });
+});

@@ -63,6 +63,19 @@ export class RouterMetrics {
     perSource('kvbm_event_recovered_total', 'Missing batches recovered through the replay socket', (s) => s.stats.recoveredBatches);
     perSource('kvbm_event_lost_total', 'Batches lost for good (or undecodable)', (s) => s.stats.lostBatches);
     perSource('kvbm_event_resyncs_total', 'Engine restarts seen (the worker was cleared)', (s) => s.stats.resets);
+    perSource('kvbm_event_rejections_total', 'Events decoding could not use (unknown types, block-size mismatches, malformed…)', (s) => {
+      const d = s.stats.decode;
+      const types = Object.values(d.unknownEventTypes).reduce((a, b) => a + b, 0);
+      return (
+        types +
+        d.blockSizeMismatch +
+        d.invalidBlockSequence +
+        d.nonLocalEvents +
+        d.filteredGroupEvents +
+        d.shortTokenEvents +
+        d.malformedEvents
+      );
+    });
     new Gauge({
       name: 'kvbm_index_blocks',
       help: '(worker, block) entries in the index',
