@@ -353,6 +353,26 @@ impl KvIndex {
         Ok(true)
     }
 
+    /// Drops the block an expiry record names (with the worker's blocks below it) where the
+    /// worker still holds it and its expiry is at most `limit`; a block refreshed since has a
+    /// later expiry and stays.
+    fn drop_record(&mut self, e: Expiry, limit: f64) -> Result<()> {
+        let node = match self.workers.get(e.worker as usize) {
+            Some(Some(w)) if w.generation == e.generation => w.lookup.get(&e.block_hash),
+            _ => None,
+        };
+        if let Some(&node) = node {
+            let current = self.nodes[node as usize]
+                .holder(e.worker)
+                .map_or(f64::INFINITY, |h| h.expires);
+            if current <= limit {
+                let nodes = self.held_subtree(e.worker, node)?;
+                self.drop_holdings(e.worker, nodes);
+            }
+        }
+        Ok(())
+    }
+
     /// Moves time forward to `now` (never back) and drops the blocks that expired by then.
     pub fn advance(&mut self, now: f64) -> Result<()> {
         if now > self.now {
@@ -363,19 +383,7 @@ impl KvIndex {
                 break;
             }
             self.expiries.pop_front();
-            let node = match self.workers.get(e.worker as usize) {
-                Some(Some(w)) if w.generation == e.generation => w.lookup.get(&e.block_hash),
-                _ => None,
-            };
-            if let Some(&node) = node {
-                let current = self.nodes[node as usize]
-                    .holder(e.worker)
-                    .map_or(f64::INFINITY, |h| h.expires);
-                if current <= self.now {
-                    let nodes = self.held_subtree(e.worker, node)?;
-                    self.drop_holdings(e.worker, nodes);
-                }
-            }
+            self.drop_record(e, self.now)?;
         }
         if self.expiries.is_empty() {
             self.expiries = VecDeque::new();
@@ -394,20 +402,8 @@ impl KvIndex {
                 Some(e) => e,
                 None => break,
             };
-            let node = match self.workers.get(e.worker as usize) {
-                Some(Some(w)) if w.generation == e.generation => w.lookup.get(&e.block_hash),
-                _ => None,
-            };
-            if let Some(&node) = node {
-                let current = self.nodes[node as usize]
-                    .holder(e.worker)
-                    .map_or(f64::INFINITY, |h| h.expires);
-                // A refreshed block has a later record further back; this one is stale.
-                if current <= e.at {
-                    let nodes = self.held_subtree(e.worker, node)?;
-                    self.drop_holdings(e.worker, nodes);
-                }
-            }
+            // A refreshed block has a later record further back; this one is stale.
+            self.drop_record(e, e.at)?;
         }
         Ok(before - self.size())
     }
