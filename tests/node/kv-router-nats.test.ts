@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KvRouter } from 'kvbm-sequence';
 import { NatsSyncTransport } from 'kvbm-sequence/vllm';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
-import { modelView, prompts, rng, view, type LoadView, type ModelBooking } from '../support/router-model.js';
+import { interleave, modelView, view, type LoadView } from '../support/router-model.js';
 
 const bs = 4;
 const workers = [1, 2, 3, 4];
@@ -41,25 +41,8 @@ describe('replica sync over NATS', () => {
   it('three replicas converge after random interleavings; a late one too; a killed one expires', async () => {
     const subject = `kvbm.test.${process.pid}`;
     const routers = await Promise.all([1, 2, 3].map((id) => replica(id, subject)));
-    const random = rng(11);
-    const pool = prompts(12, bs, random);
-    const live = new Map<KvRouter, ModelBooking[]>(routers.map((r) => [r, []]));
-    for (let i = 0; i < 200; i++) {
-      const r = routers[Math.floor(random() * routers.length)] as KvRouter;
-      const mine = live.get(r) as ModelBooking[];
-      const op = random();
-      if (op < 0.5 || mine.length === 0) {
-        const tokens = pool[Math.floor(random() * pool.length)] as number[];
-        mine.push({ booking: await r.route({ tokens }), tokens, prefillDone: false });
-      } else if (op < 0.75) {
-        const m = mine[Math.floor(random() * mine.length)] as ModelBooking;
-        r.prefillDone(m.booking.requestId);
-        m.prefillDone = true;
-      } else {
-        r.free((mine.splice(Math.floor(random() * mine.length), 1)[0] as ModelBooking).booking.requestId);
-      }
-      if (random() < 0.1) await new Promise((resolve) => setImmediate(resolve)); // let messages cross
-    }
+    // Messages cross (a turn of the event loop) after 10 % of steps.
+    const live = await interleave(routers, 200, 11, bs, { chance: 0.1, wait: () => new Promise((resolve) => setImmediate(resolve)) });
     const all = () => [...live.values()].flat();
     await converge(routers, modelView(all(), workers, bs));
 

@@ -4,7 +4,7 @@
 // messages are counted.
 import { describe, expect, it } from 'vitest';
 import { decodeSyncMessage, encodeSyncMessage, InProcessSyncBus, KvRouter } from 'kvbm-sequence';
-import { modelView, prompts, rng, view, type ModelBooking } from '../support/router-model.js';
+import { interleave as interleaveRandomly, modelView, view, type ModelBooking } from '../support/router-model.js';
 
 const bs = 4;
 const workers = [1, 2, 3, 4];
@@ -20,28 +20,9 @@ function replica(bus: InProcessSyncBus, id: number, clock: { t: number }): KvRou
   return r;
 }
 
-/** Runs `steps` random operations across `routers`; returns the live bookings by router. */
+/** Random interleavings across `routers` (messages settle after 30 % of steps, and at the end). */
 async function interleave(routers: KvRouter[], bus: InProcessSyncBus, steps: number, seed: number): Promise<Map<KvRouter, ModelBooking[]>> {
-  const random = rng(seed);
-  const pool = prompts(12, bs, random);
-  const live = new Map<KvRouter, ModelBooking[]>(routers.map((r) => [r, []]));
-  for (let i = 0; i < steps; i++) {
-    const r = routers[Math.floor(random() * routers.length)] as KvRouter;
-    const mine = live.get(r) as ModelBooking[];
-    const op = random();
-    if (op < 0.5 || mine.length === 0) {
-      const tokens = pool[Math.floor(random() * pool.length)] as number[];
-      mine.push({ booking: await r.route({ tokens }), tokens, prefillDone: false });
-    } else if (op < 0.75) {
-      const m = mine[Math.floor(random() * mine.length)] as ModelBooking;
-      r.prefillDone(m.booking.requestId);
-      m.prefillDone = true;
-    } else {
-      const m = mine.splice(Math.floor(random() * mine.length), 1)[0] as ModelBooking;
-      r.free(m.booking.requestId);
-    }
-    if (random() < 0.3) await bus.settled(); // otherwise messages stay in flight across steps
-  }
+  const live = await interleaveRandomly(routers, steps, seed, bs, { chance: 0.3, wait: () => bus.settled() });
   await bus.settled();
   return live;
 }

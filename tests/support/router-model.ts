@@ -52,3 +52,38 @@ export function modelView(live: Iterable<ModelBooking>, workers: number[], block
   }
   return workers.map((w) => [`${w}:0`, blocks.get(w)?.size ?? 0, prefill.get(w) ?? 0, count.get(w) ?? 0]);
 }
+
+/**
+ * Runs `steps` random operations (route, prefillDone, free of one's own booking) across
+ * `routers`, each step followed, with probability `pause.chance`, by `pause.wait()` (letting sync
+ * messages cross); returns the live bookings by router.
+ */
+export async function interleave(
+  routers: KvRouter[],
+  steps: number,
+  seed: number,
+  blockSize: number,
+  pause: { readonly chance: number; readonly wait: () => Promise<void> },
+): Promise<Map<KvRouter, ModelBooking[]>> {
+  const random = rng(seed);
+  const pool = prompts(12, blockSize, random);
+  const live = new Map<KvRouter, ModelBooking[]>(routers.map((r) => [r, []]));
+  for (let i = 0; i < steps; i++) {
+    const r = routers[Math.floor(random() * routers.length)] as KvRouter;
+    const mine = live.get(r) as ModelBooking[];
+    const op = random();
+    if (op < 0.5 || mine.length === 0) {
+      const tokens = pool[Math.floor(random() * pool.length)] as number[];
+      mine.push({ booking: await r.route({ tokens }), tokens, prefillDone: false });
+    } else if (op < 0.75) {
+      const m = mine[Math.floor(random() * mine.length)] as ModelBooking;
+      r.prefillDone(m.booking.requestId);
+      m.prefillDone = true;
+    } else {
+      const m = mine.splice(Math.floor(random() * mine.length), 1)[0] as ModelBooking;
+      r.free(m.booking.requestId);
+    }
+    if (random() < pause.chance) await pause.wait();
+  }
+  return live;
+}
