@@ -9,10 +9,10 @@
  * @module
  */
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { computeSequenceHashes, SimulatedWorker } from 'kvbm-sequence';
-import { HttpError, maxTokensOf, messagesOf, promptOf, readJson, sendError, sendJson, streamOf } from './http.js';
+import { HttpError, listen, maxTokensOf, messagesOf, promptOf, readJson, sendJson, streamOf } from './http.js';
 import { KvPublisher, wireEvents } from './kv-publisher.js';
 import { detokenize, toyChatText, toyTokenize } from './toy-tokenizer.js';
 
@@ -192,23 +192,14 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     throw new HttpError(404, `no route ${req.method} ${path}`);
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => sendError(res, e));
-  });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as { port: number }).port;
+  const http = await listen(options.port, options.host ?? '127.0.0.1', handle, { keepAliveTimeout: 5_000 });
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
-    port,
+    url: http.url,
+    port: http.port,
     publisher,
     close: async () => {
       for (const t of timers) clearTimeout(t);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await http.close();
       publisher?.close();
       worker.free();
     },

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { ChatMessage } from './toy-tokenizer.js';
 
 /** An error with the HTTP status it answers with. */
@@ -102,4 +102,40 @@ export function messagesOf(body: Record<string, unknown>): ChatMessage[] {
     }
     return { role: msg.role, content: msg.content };
   });
+}
+
+/** A listening server: where it is, and how to stop it (open connections are cut). */
+export interface Listening {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `handle` on `host:port` (0: a free port); a handler's error is answered by
+ * {@link sendError}. Resolves once listening; a port in use rejects.
+ */
+export async function listen(
+  port: number,
+  host: string,
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>,
+  options: { keepAliveTimeout?: number } = {},
+): Promise<Listening> {
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => sendError(res, e));
+  });
+  if (options.keepAliveTimeout !== undefined) server.keepAliveTimeout = options.keepAliveTimeout;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = (server.address() as { port: number }).port;
+  return {
+    url: `http://${host}:${bound}`,
+    port: bound,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

@@ -10,10 +10,10 @@
  * @module
  */
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KvRouter, RouterBusy, type Booking, type KvRouterOptions, type SyncTransport } from 'kvbm-sequence';
 import { NatsSyncTransport, VllmStream } from 'kvbm-sequence/vllm';
-import { HttpError, readBody, sendError, sendJson } from './http.js';
+import { HttpError, listen, readBody, sendJson } from './http.js';
 import { RouterMetrics } from './router-metrics.js';
 
 /** One engine behind the router. */
@@ -241,22 +241,14 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
     throw new HttpError(502, 'the engines chosen could not be reached');
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => sendError(res, e));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as { port: number }).port;
+  const http = await listen(options.port, options.host ?? '127.0.0.1', handle);
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
-    port,
+    url: http.url,
+    port: http.port,
     router,
     close: async () => {
       clearInterval(healthTimer);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await http.close();
       await Promise.all(streams.map((s) => s.close()));
       await router.close();
     },
