@@ -27,6 +27,7 @@ pub mod events;
 pub mod hashing;
 pub mod router;
 pub mod sequence;
+pub mod sim;
 pub mod snapshot;
 pub mod tiers;
 pub mod words;
