@@ -105,6 +105,26 @@ export const SnapshotKind = {
   Pool: 3,
   Index: 4,
 } as const;
+/** Simulator settings, in `kv_sim_new`'s order. */
+export const SIM_CONFIG_FIELDS = ['workers', 'blockSize', 'traceBlockSize', 'g1Blocks', 'g2Blocks', 'eviction', 'maxNumSeqs', 'maxNumBatchedTokens', 'enableChunkedPrefill', 'enablePrefixCaching', 'preemptionMode', 'maxModelLen', 'timing', 'prefillTokensPerSecond', 'decodeMsPerToken', 'speedupRatio', 'decodeSpeedupRatio', 'kvBytesPerToken', 'bandwidthG2ToG1Gbps', 'router', 'sessionBase', 'overlapScoreWeight', 'temperature', 'overlapScoreCreditDecay', 'approxTtlMs', 'cacheThreshold', 'balanceAbsThreshold', 'balanceRelThreshold', 'llmdPrefixWeight', 'llmdQueueWeight', 'llmdKvWeight', 'seed', 'arrivalSpeedupRatio', 'concurrency', 'sloTtftMs', 'sloItlMs', 'sloE2eMs'] as const;
+/** Numbers per trace row in `kv_sim_new`. */
+export const SIM_ROW_FIELDS = ['timestamp', 'inputLength', 'outputLength', 'session', 'delayMs', 'hashIds'] as const;
+/** Report scalars, in `kv_sim_report`'s order. */
+export const SIM_REPORT_FIELDS = ['requests', 'rejectedRequests', 'skippedRequests', 'completedRequests', 'promptTokens', 'g1HitTokens', 'g2HitTokens', 'computedTokens', 'outputTokens', 'onboardedBlocks', 'offloadedBlocks', 'g1EvictedBlocks', 'g2EvictedBlocks', 'durationMs', 'requestThroughputRps', 'outputThroughputTokS', 'prefixCacheReusedRatio', 'firstAdmissionPrefixCacheReusedRatio'] as const;
+/** Report latency summaries, after the scalars. */
+export const SIM_LATENCIES = ['ttftMs', 'ttstMs', 'tpotMs', 'itlMs', 'e2eMs'] as const;
+/** Fields of one latency summary. */
+export const SIM_SUMMARY_FIELDS = ['mean', 'min', 'max', 'p50', 'p90', 'p99'] as const;
+/** Goodput fields, after a presence flag. */
+export const SIM_GOODPUT_FIELDS = ['completedRequests', 'requestThroughputRps', 'outputThroughputTokS'] as const;
+/** Per-worker report fields. */
+export const SIM_WORKER_FIELDS = ['requests', 'promptTokens', 'hitTokens', 'peakRunning', 'preemptions'] as const;
+/** Per-request fields of `kv_sim_requests`. */
+export const SIM_REQUEST_FIELDS = ['arrivalMs', 'worker', 'promptTokens', 'g1HitTokens', 'g2HitTokens', 'outputTokens', 'ttftMs', 'e2eMs', 'status'] as const;
+/** Request statuses, by code. */
+export const SIM_REQUEST_STATUS = ['completed', 'rejected', 'skipped', 'unfinished'] as const;
+/** Fields of `kv_sim_run`'s progress. */
+export const SIM_PROGRESS_FIELDS = ['finished', 'total', 'nowMs', 'promptTokens', 'hitTokens'] as const;
 /** `TokenExtension` reasons, by code. */
 export const TOKEN_REASONS = ['Full', 'Incomplete', 'Empty', 'InsufficientTokens'] as const;
 /** Pool block states, by code. */
@@ -113,6 +133,12 @@ export const BLOCK_STATES = ['free', 'active', 'inactive', 'registered'] as cons
 export const OPERATIONS = ['release', 'register'] as const;
 /** Results of `kv_index_apply`, one per event, by code. */
 export const EVENT_RESULTS = ['ok', 'duplicate', 'ParentBlockNotFound', 'InvalidBlockSequence', 'BlockNotFound'] as const;
+/** Values of the sim policy selector; any other value is refused (`unknown sim policy …`). */
+export const SimPolicy = { 'round-robin': 0, random: 1, kv: 2, 'kv-newest': 3, 'kv-approx': 4, 'sglang-cache-aware': 5, llmd: 6, session: 7 } as const;
+/** Values of the timing model selector; any other value is refused (`unknown timing model …`). */
+export const TimingModel = { fixed: 0, polynomial: 1, interpolated: 2 } as const;
+/** Values of the preemption mode selector; any other value is refused (`unknown preemption mode …`). */
+export const PreemptionMode = { lifo: 0, fifo: 1 } as const;
 /** Values of the eviction policy selector; any other value is refused (`unknown eviction policy …`). */
 export const EvictionPolicy = { lru: 0, fifo: 1 } as const;
 /** Values of the engine profile selector; any other value is refused (`unknown engine profile …`). */
@@ -181,6 +207,10 @@ export const EXPORTS = {
   kv_index_find: ['index', 'generation', 'len', 'earlyExit', 'now'],
   kv_index_record: ['index', 'generation', 'idLo', 'idHi', 'dpRank', 'len', 'now'],
   kv_index_advance: ['index', 'generation', 'now'],
+  kv_sim_new: ['len'],
+  kv_sim_run: ['index', 'generation', 'budget'],
+  kv_sim_report: ['index', 'generation'],
+  kv_sim_requests: ['index', 'generation'],
   kv_index_prune: ['index', 'generation', 'target'],
   kv_index_remove_worker: ['index', 'generation', 'lo', 'hi'],
   kv_index_clear: ['index', 'generation'],
@@ -323,6 +353,14 @@ export interface RawExports {
   kv_index_record(index: number, generation: number, idLo: number, idHi: number, dpRank: number, len: number, now: number): number;
   /** `kv_index_advance`. */
   kv_index_advance(index: number, generation: number, now: number): number;
+  /** `kv_sim_new`. */
+  kv_sim_new(len: number): number;
+  /** `kv_sim_run`. */
+  kv_sim_run(index: number, generation: number, budget: number): number;
+  /** `kv_sim_report`. */
+  kv_sim_report(index: number, generation: number): number;
+  /** `kv_sim_requests`. */
+  kv_sim_requests(index: number, generation: number): number;
   /** `kv_index_prune`. */
   kv_index_prune(index: number, generation: number, target: number): number;
   /** `kv_index_remove_worker`. */

@@ -9,6 +9,7 @@ use kvbm_sequence::router::index::KvIndex;
 use kvbm_sequence::router::load::LoadTracker;
 use kvbm_sequence::sequence::assignments::ExternalBlockAssignments;
 use kvbm_sequence::sequence::BlockSequence;
+use kvbm_sequence::sim::Simulation;
 use kvbm_sequence::tiers::pool::TierPool;
 
 /// An object behind a handle.
@@ -18,6 +19,7 @@ pub(crate) enum Object {
     Index(Box<KvIndex>),
     Pool(Box<TierPool>),
     Load(Box<LoadTracker>),
+    Sim(Box<Simulation>),
 }
 
 struct Slot {
@@ -136,6 +138,13 @@ impl Table {
     }
 
     /// The router index behind a handle.
+    pub(crate) fn sim(&mut self, index: u32, generation: u32) -> Result<&mut Simulation, Failure> {
+        match self.get(index, generation)? {
+            Object::Sim(s) => Ok(s),
+            _ => Err(Failure::WrongKind("a simulation")),
+        }
+    }
+
     pub(crate) fn index(&mut self, index: u32, generation: u32) -> Result<&mut KvIndex, Failure> {
         match self.get(index, generation)? {
             Object::Index(i) => Ok(i),

@@ -17,4 +17,5 @@ pub mod pool;
 pub mod profiles;
 pub mod router_hash;
 pub mod sequence;
+pub mod sim;
 pub mod snapshot;

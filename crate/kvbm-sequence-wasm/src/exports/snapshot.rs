@@ -20,7 +20,7 @@ pub extern "C" fn kv_snapshot(index: u32, generation: u32) -> i32 {
             Object::Assignments(a) => assignments_to_words(a)?,
             Object::Pool(p) => pool_to_words(p)?,
             Object::Index(i) => index_to_words(i)?,
-            Object::Load(_) => {
+            Object::Load(_) | Object::Sim(_) => {
                 return Err(crate::state::Failure::WrongKind(
                     "a BlockSequence, ExternalBlockAssignments, TierPool or KvIndex",
                 ))
