@@ -81,17 +81,25 @@ export { computeEngineHashes, type EngineHashOptions, type EngineHashes, type En
 export { TierPool, type BlockState, type EvictionPolicy, type PoolBlock, type TierPoolOptions } from './tiers/pool.js';
 export type { StageOptions } from './core/assignments.js';
 export { SimulatedWorker, type RequestFigures, type SimulatedWorkerOptions } from './sim/worker.js';
+export { TRACE_BLOCK_TOKENS, outputTokens, parseTrace, promptTokens, type ParseTraceOptions, type TraceRequest } from './sim/trace.js';
+export { replayTrace, type ReplayResult } from './sim/replay.js';
 export {
-  TRACE_BLOCK_TOKENS,
-  outputTokens,
-  parseTrace,
-  promptTokens,
-  replayTrace,
+  REPLAY_POLICIES,
+  kvBytesPerToken,
+  parseTimingTable,
   type ReplayOptions,
+  type ReplayPolicy,
+  type ReplaySettings,
+  type ReplaySlo,
+  type TimingTable,
+} from './sim/options.js';
+export {
+  toDynoSimJson,
+  type Goodput,
+  type LatencySummary,
   type ReplayProgress,
-  type ReplayResult,
-  type ReplayTotals,
-  type TraceRequest,
+  type ReplayReport,
+  type RequestRecord,
   type WorkerLoad as ReplayWorkerLoad,
-} from './sim/replay.js';
+} from './sim/report.js';
 export { HashArray, hashesFromHex, hashesFromStrings, hashesToHex, hashesToStrings, jsonReady, toJSONValue } from './runtime/json.js';

@@ -11,22 +11,33 @@
  * @module
  */
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { engineCommand, FlagError, routeCommand, SERVE_FLAGS } from '../serve/commands.js';
+import { compareTable, pct, replayTable } from '../sim/replay-table.js';
 import {
   computeBlockHashes,
   computeSaltHash,
   computeSequenceHashes,
   parseTrace,
   replayTrace,
+  parseTimingTable,
+  REPLAY_POLICIES,
   type ReplayOptions,
+  type ReplayPolicy,
   type ReplayResult,
 } from 'kvbm-sequence';
 
 const USAGE = `usage:
   kvbm-sequence replay <trace.jsonl> [--workers N] [--block-size B] [--g1-tokens X|unlimited]
-                       [--g2-tokens Y|unlimited] [--no-g2] [--router kv|round-robin]
-                       [--eviction lru|fifo] [--prefill-tps T] [--decode-ms D] [--limit N] [--json]
+                       [--g2-tokens Y|unlimited] [--no-g2] [--router POLICY] [--compare P,Q,…|all]
+                       [--eviction lru|fifo] [--timing fixed|polynomial|FILE.json]
+                       [--prefill-tps T] [--decode-ms D] [--max-num-seqs N]
+                       [--max-num-batched-tokens N] [--kv-bytes-per-token N]
+                       [--overlap-weight W] [--temperature T] [--seed N]
+                       [--trace-block-size N] [--arrival-speedup R] [--concurrency N]
+                       [--slo-ttft MS] [--slo-itl MS] [--slo-e2e MS]
+                       [--per-request FILE] [--limit N] [--json]
+                       policies: ${REPLAY_POLICIES.join(', ')}
   kvbm-sequence hash [file|-] [--block-size B] [--salt-hash S | --salt TEXT --lora NAME] [--json]
   kvbm-sequence engine [--port P] [--worker-id N] [--block-size B] [--g1-tokens X]
                        [--prefill-tps T] [--decode-ms D] [--kv-events tcp://HOST:PORT]
@@ -58,6 +69,21 @@ const FLAGS: Record<string, readonly string[]> = {
     'eviction',
     'prefill-tps',
     'decode-ms',
+    'compare',
+    'timing',
+    'max-num-seqs',
+    'max-num-batched-tokens',
+    'kv-bytes-per-token',
+    'overlap-weight',
+    'temperature',
+    'seed',
+    'trace-block-size',
+    'arrival-speedup',
+    'concurrency',
+    'slo-ttft',
+    'slo-itl',
+    'slo-e2e',
+    'per-request',
     'limit',
     'json',
     'help',
@@ -107,63 +133,62 @@ function tokensFlag(flags: Map<string, string | true>, name: string): number | '
   return intFlag(flags, name, 0);
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const pct = (a: number, b: number) => (b === 0 ? '0.0 %' : `${((100 * a) / b).toFixed(1)} %`);
+function numberFlag(flags: Map<string, string | true>, name: string, min: number): number | undefined {
+  const v = flags.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n < min) throw new UsageError(`--${name} must be a number >= ${min}, got ${String(v)}`);
+  return n;
+}
 
-/** The replay's table, as the CLI and `npm run demo` print it. */
-export function replayTable(r: ReplayResult): string {
-  const s = r.settings;
-  const rows: [string, string][] = [
-    [
-      'requests',
-      `${fmt(r.requests)} (${fmt(r.rejectedRequests)} rejected${r.skippedRequests > 0 ? `, ${fmt(r.skippedRequests)} skipped: 2^24 blocks or longer` : ''})`,
-    ],
-    ['prompt tokens', fmt(r.promptTokens)],
-    ['hit in G1 (device)', `${fmt(r.g1HitTokens)} tokens, ${pct(r.g1HitTokens, r.promptTokens)}`],
-    ['hit in G2 (host, onboarded)', `${fmt(r.g2HitTokens)} tokens, ${pct(r.g2HitTokens, r.promptTokens)}`],
-    ['computed', `${fmt(r.computedTokens)} tokens, ${pct(r.computedTokens, r.promptTokens)}`],
-    ['onboarded blocks (G2 → G1)', fmt(r.onboardedBlocks)],
-    ['offloaded blocks (G1 → G2)', fmt(r.offloadedBlocks)],
-    ['evicted blocks', `${fmt(r.evictedBlocks)} (G1 ${fmt(r.g1EvictedBlocks)}, G2 ${fmt(r.g2EvictedBlocks)})`],
-    ...r.perWorker.map((w): [string, string] => [
-      `worker ${w.workerId}`,
-      `${fmt(w.requests)} requests, ${fmt(w.promptTokens)} prompt tokens, hit ${pct(w.hitTokens, w.promptTokens)}, peak ${w.peakRunning} running`,
-    ]),
-    [
-      'replay speed',
-      `${fmt(r.requestsPerSecond)} requests/s, ${(r.tokensHashedPerSecond / 1e6).toFixed(1)} M tokens hashed/s (${r.seconds.toFixed(1)} s)`,
-    ],
-  ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  const head = `settings: ${s.workers} workers, block size ${s.blockSize}, G1 ${s.g1Tokens === 'unlimited' ? 'unlimited' : fmt(s.g1Tokens)} tokens/worker, G2 ${
-    s.g2Tokens === null ? 'none' : s.g2Tokens === 'unlimited' ? 'unlimited' : `${fmt(s.g2Tokens)} tokens/worker`
-  }, router ${s.router}, ${s.eviction}, prefill ${fmt(s.prefillTokensPerSecond)} tokens/s, decode ${s.decodeMsPerToken} ms/token`;
-  return [head, ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`)].join('\n');
+function policyFlag(value: string, name: string): ReplayPolicy {
+  if (!(REPLAY_POLICIES as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${REPLAY_POLICIES.join(', ')}, got ${value}`);
+  return value as ReplayPolicy;
 }
 
 function replay(positional: string[], flags: Map<string, string | true>): void {
   const file = positional[0];
   if (file === undefined) throw new UsageError('replay needs a trace file');
-  const router = flags.get('router') ?? 'kv';
-  if (router !== 'kv' && router !== 'round-robin') throw new UsageError('--router must be kv or round-robin');
+  const router = policyFlag(String(flags.get('router') ?? 'kv'), 'router');
+  const compareFlag = flags.get('compare');
+  const compare =
+    compareFlag === undefined ? undefined : compareFlag === 'all' ? REPLAY_POLICIES : String(compareFlag).split(',').map((p) => policyFlag(p.trim(), 'compare'));
   const eviction = flags.get('eviction') ?? 'lru';
   if (eviction !== 'lru' && eviction !== 'fifo') throw new UsageError('--eviction must be lru or fifo');
-  const trace = parseTrace(readFileSync(file, 'utf8'));
+  const timingFlag = flags.get('timing');
+  const timing =
+    timingFlag === undefined || timingFlag === 'fixed' || timingFlag === 'polynomial' ? timingFlag : parseTimingTable(readFileSync(String(timingFlag), 'utf8'));
+  const traceBlockSize = intFlag(flags, 'trace-block-size', 1);
+  const trace = parseTrace(readFileSync(file, 'utf8'), traceBlockSize === undefined ? {} : { traceBlockSize });
   const tty = process.stderr.isTTY && !flags.has('json');
+  const slo = { ttftMs: numberFlag(flags, 'slo-ttft', 0), itlMs: numberFlag(flags, 'slo-itl', 0), e2eMs: numberFlag(flags, 'slo-e2e', 0) };
+  const perRequestFile = flags.get('per-request');
   const options: ReplayOptions = {
     workers: intFlag(flags, 'workers', 1),
     blockSize: intFlag(flags, 'block-size', 1),
+    traceBlockSize,
     g1Tokens: tokensFlag(flags, 'g1-tokens'),
     g2Tokens: flags.has('no-g2') ? null : tokensFlag(flags, 'g2-tokens'),
     router,
     eviction,
-    prefillTokensPerSecond: intFlag(flags, 'prefill-tps', 1),
-    decodeMsPerToken: intFlag(flags, 'decode-ms', 0),
+    timing,
+    prefillTokensPerSecond: numberFlag(flags, 'prefill-tps', 0),
+    decodeMsPerToken: numberFlag(flags, 'decode-ms', 0),
+    maxNumSeqs: intFlag(flags, 'max-num-seqs', 1),
+    maxNumBatchedTokens: intFlag(flags, 'max-num-batched-tokens', 1),
+    kvBytesPerToken: numberFlag(flags, 'kv-bytes-per-token', 0),
+    overlapScoreWeight: numberFlag(flags, 'overlap-weight', 0),
+    temperature: numberFlag(flags, 'temperature', 0),
+    seed: intFlag(flags, 'seed', 0),
+    arrivalSpeedupRatio: numberFlag(flags, 'arrival-speedup', 0),
+    concurrency: intFlag(flags, 'concurrency', 0),
+    slo: Object.values(slo).some((v) => v !== undefined) ? (Object.fromEntries(Object.entries(slo).filter(([, v]) => v !== undefined)) as ReplayOptions['slo']) : undefined,
+    perRequest: typeof perRequestFile === 'string' ? true : undefined,
     limit: intFlag(flags, 'limit', 0),
     onProgress: tty
       ? (p) => {
           const width = 30;
-          const filled = Math.round((width * p.done) / p.total);
+          const filled = Math.round((width * p.done) / Math.max(1, p.total));
           process.stderr.write(
             `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.done}/${p.total} requests, hit ${pct(p.totals.g1HitTokens + p.totals.g2HitTokens, p.totals.promptTokens)}`,
           );
@@ -172,8 +197,18 @@ function replay(positional: string[], flags: Map<string, string | true>): void {
       : undefined,
   };
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ReplayOptions;
+  if (compare) {
+    const results = compare.map((policy) => replayTrace(trace, { ...defined, router: policy }));
+    if (flags.has('json')) console.log(JSON.stringify(results));
+    else console.log(compareTable(results));
+    return;
+  }
   const result = replayTrace(trace, defined);
-  if (flags.has('json')) console.log(JSON.stringify(result));
+  if (typeof perRequestFile === 'string') {
+    writeFileSync(perRequestFile, (result.perRequest ?? []).map((r) => JSON.stringify(r)).join('\n') + '\n');
+  }
+  const { perRequest: _omit, ...report } = result;
+  if (flags.has('json')) console.log(JSON.stringify(report));
   else console.log(replayTable(result));
 }
 

@@ -124,7 +124,7 @@ export const SIM_REQUEST_FIELDS = ['arrivalMs', 'worker', 'promptTokens', 'g1Hit
 /** Request statuses, by code. */
 export const SIM_REQUEST_STATUS = ['completed', 'rejected', 'skipped', 'unfinished'] as const;
 /** Fields of `kv_sim_run`'s progress. */
-export const SIM_PROGRESS_FIELDS = ['finished', 'total', 'nowMs', 'promptTokens', 'hitTokens'] as const;
+export const SIM_PROGRESS_FIELDS = ['finished', 'total', 'nowMs', 'promptTokens', 'g1HitTokens', 'g2HitTokens'] as const;
 /** `TokenExtension` reasons, by code. */
 export const TOKEN_REASONS = ['Full', 'Incomplete', 'Empty', 'InsufficientTokens'] as const;
 /** Pool block states, by code. */

@@ -471,7 +471,8 @@ pub const SIM_PROGRESS_FIELDS: &[&str] = &[
     "total",
     "nowMs",
     "promptTokens",
-    "hitTokens",
+    "g1HitTokens",
+    "g2HitTokens",
 ];
 
 /// Every selector, for the generated file.

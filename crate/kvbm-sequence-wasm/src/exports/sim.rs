@@ -42,7 +42,7 @@ impl<'a> Numbers<'a> {
     fn count(&mut self, what: &str, max: f64) -> Result<u64, Failure> {
         let v = self.next(what)?;
         if v.fract() != 0.0 || !(0.0..=max).contains(&v) {
-            return Err(bad(&format!("{} must be a whole number in 0..={}", what, max)));
+            return Err(bad(&format!("{} must be a whole number in range", what)));
         }
         Ok(v as u64)
     }
@@ -225,20 +225,22 @@ fn f64_words(values: &[f64]) -> impl ExactSizeIterator<Item = u64> + '_ {
 }
 
 /// Runs until `budget` more requests finished: `ret[0]` = 1 when the trace is done; the
-/// output holds the progress (contract `SIM_PROGRESS_FIELDS`).
+/// output holds the progress (contract `SIM_PROGRESS_FIELDS`), then each worker's running count.
 #[no_mangle]
 pub extern "C" fn kv_sim_run(index: u32, generation: u32, budget: u32) -> i32 {
     run(|st| {
         let sim = st.table.sim(index, generation)?;
         let done = sim.run(u64::from(budget))?;
         let p = sim.progress();
-        let values = [
+        let mut values = vec![
             p.finished as f64,
             p.total as f64,
             p.now_ms,
             p.prompt_tokens as f64,
-            p.hit_tokens as f64,
+            p.g1_hit_tokens as f64,
+            p.g2_hit_tokens as f64,
         ];
+        values.extend(sim.running().iter().map(|&n| n as f64));
         st.reply.u64s_from(f64_words(&values))?;
         st.reply.ret[0] = done as u32;
         Ok(())

@@ -69,8 +69,10 @@ pub struct Progress {
     pub now_ms: f64,
     /// Prompt tokens of completed requests so far.
     pub prompt_tokens: u64,
-    /// Of which hit (G1 + G2).
-    pub hit_tokens: u64,
+    /// Of which hit in G1.
+    pub g1_hit_tokens: u64,
+    /// Of which onboarded from G2.
+    pub g2_hit_tokens: u64,
 }
 
 /// A simulation in progress (see the module docs).
@@ -185,6 +187,11 @@ impl Simulation {
         self.progress
     }
 
+    /// Requests running on each worker now.
+    pub fn running(&self) -> Vec<usize> {
+        self.engines.iter().map(Engine::running_count).collect()
+    }
+
     /// The per-request records (trace order).
     pub fn requests(&self) -> &[RequestStats] {
         &self.stats
@@ -280,7 +287,8 @@ impl Simulation {
         self.progress.finished += 1;
         if s.completed() {
             self.progress.prompt_tokens += s.prompt_tokens;
-            self.progress.hit_tokens += s.g1_hit + s.g2_hit;
+            self.progress.g1_hit_tokens += s.g1_hit;
+            self.progress.g2_hit_tokens += s.g2_hit;
         }
         let next = self.next_turn[id as usize];
         if next != NONE {
