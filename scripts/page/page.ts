@@ -92,7 +92,8 @@ function summary(r: ReplayResult): void {
     ['computed', `${r.computedTokens.toLocaleString('en-US')} tokens`],
     ['onboarded / offloaded blocks', `${r.onboardedBlocks} / ${r.offloadedBlocks}`],
     ['evicted blocks (G1, G2)', `${r.g1EvictedBlocks}, ${r.g2EvictedBlocks}`],
-    ['replay speed', `${Math.round(r.requestsPerSecond)} requests/s, ${(r.tokensHashedPerSecond / 1e6).toFixed(1)} M tokens hashed/s`],
+    ['TTFT p50 / p99', `${Math.round(r.ttftMs.p50).toLocaleString('en-US')} / ${Math.round(r.ttftMs.p99).toLocaleString('en-US')} ms`],
+    ['replay speed', `${Math.round(r.requestsPerSecond).toLocaleString('en-US')} requests/s`],
   ];
   $<HTMLTableElement>('summary').innerHTML = rows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join('');
 }

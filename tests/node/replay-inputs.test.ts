@@ -34,7 +34,7 @@ describe('replayTrace refuses what it cannot replay, naming it', () => {
 
   it('skips and counts a request too long for any block position, and replays the rest', () => {
     const r = replayTrace([request(), request({ outputLength: 2 ** 31 }), request()], { workers: 1, router: 'round-robin' });
-    expect([r.requests, r.skippedRequests]).toEqual([2, 1]);
+    expect([r.requests, r.skippedRequests, r.completedRequests]).toEqual([3, 1, 2]);
   });
 });
 

@@ -74,7 +74,7 @@ describe('replaying the Mooncake trace', () => {
     expect([...ta.subarray(0, 512)]).toEqual([...tb]);
   });
 
-  it("hits exactly the trace's own prefix reuse with one unbounded worker (block size 512, no G2)", () => {
+  it("hits exactly the trace's own prefix reuse with one unbounded worker, one request at a time (block size 512, no G2)", () => {
     // Independent count: a request's leading full blocks whose ids were seen before.
     const seen = new Set<number>();
     let expected = 0;
@@ -86,7 +86,14 @@ describe('replaying the Mooncake trace', () => {
       expected += k * 512;
       for (let i = 0; i < full; i++) seen.add(r.hash_ids[i] as number);
     }
-    const r = replayTrace(trace, { workers: 1, blockSize: 512, g1Tokens: 'unlimited', g2Tokens: null, router: 'round-robin' });
+    const r = replayTrace(trace, {
+      workers: 1,
+      blockSize: 512,
+      g1Tokens: 'unlimited',
+      g2Tokens: null,
+      router: 'round-robin',
+      concurrency: 1,
+    });
     expect(r.requests).toBe(12_031);
     expect(r.rejectedRequests).toBe(0);
     expect(r.g1HitTokens).toBe(expected);

@@ -24,7 +24,6 @@ import {
   REPLAY_POLICIES,
   type ReplayOptions,
   type ReplayPolicy,
-  type ReplayResult,
 } from 'kvbm-sequence';
 
 const USAGE = `usage:
@@ -137,12 +136,14 @@ function numberFlag(flags: Map<string, string | true>, name: string, min: number
   const v = flags.get(name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n < min) throw new UsageError(`--${name} must be a number >= ${min}, got ${String(v)}`);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n < min)
+    throw new UsageError(`--${name} must be a number >= ${min}, got ${String(v)}`);
   return n;
 }
 
 function policyFlag(value: string, name: string): ReplayPolicy {
-  if (!(REPLAY_POLICIES as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${REPLAY_POLICIES.join(', ')}, got ${value}`);
+  if (!(REPLAY_POLICIES as readonly string[]).includes(value))
+    throw new UsageError(`--${name} must be one of ${REPLAY_POLICIES.join(', ')}, got ${value}`);
   return value as ReplayPolicy;
 }
 
@@ -152,12 +153,20 @@ function replay(positional: string[], flags: Map<string, string | true>): void {
   const router = policyFlag(String(flags.get('router') ?? 'kv'), 'router');
   const compareFlag = flags.get('compare');
   const compare =
-    compareFlag === undefined ? undefined : compareFlag === 'all' ? REPLAY_POLICIES : String(compareFlag).split(',').map((p) => policyFlag(p.trim(), 'compare'));
+    compareFlag === undefined
+      ? undefined
+      : compareFlag === 'all'
+        ? REPLAY_POLICIES
+        : String(compareFlag)
+            .split(',')
+            .map((p) => policyFlag(p.trim(), 'compare'));
   const eviction = flags.get('eviction') ?? 'lru';
   if (eviction !== 'lru' && eviction !== 'fifo') throw new UsageError('--eviction must be lru or fifo');
   const timingFlag = flags.get('timing');
   const timing =
-    timingFlag === undefined || timingFlag === 'fixed' || timingFlag === 'polynomial' ? timingFlag : parseTimingTable(readFileSync(String(timingFlag), 'utf8'));
+    timingFlag === undefined || timingFlag === 'fixed' || timingFlag === 'polynomial'
+      ? timingFlag
+      : parseTimingTable(readFileSync(String(timingFlag), 'utf8'));
   const traceBlockSize = intFlag(flags, 'trace-block-size', 1);
   const trace = parseTrace(readFileSync(file, 'utf8'), traceBlockSize === undefined ? {} : { traceBlockSize });
   const tty = process.stderr.isTTY && !flags.has('json');
@@ -182,7 +191,9 @@ function replay(positional: string[], flags: Map<string, string | true>): void {
     seed: intFlag(flags, 'seed', 0),
     arrivalSpeedupRatio: numberFlag(flags, 'arrival-speedup', 0),
     concurrency: intFlag(flags, 'concurrency', 0),
-    slo: Object.values(slo).some((v) => v !== undefined) ? (Object.fromEntries(Object.entries(slo).filter(([, v]) => v !== undefined)) as ReplayOptions['slo']) : undefined,
+    slo: Object.values(slo).some((v) => v !== undefined)
+      ? (Object.fromEntries(Object.entries(slo).filter(([, v]) => v !== undefined)) as ReplayOptions['slo'])
+      : undefined,
     perRequest: typeof perRequestFile === 'string' ? true : undefined,
     limit: intFlag(flags, 'limit', 0),
     onProgress: tty

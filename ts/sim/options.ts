@@ -195,12 +195,43 @@ export interface ReplaySettings {
 }
 
 const OPTIONS = new Set<string>([
-  'workers', 'blockSize', 'traceBlockSize', 'g1Tokens', 'g2Tokens', 'eviction', 'router', 'sessionBase', 'maxNumSeqs',
-  'maxNumBatchedTokens', 'enableChunkedPrefill', 'enablePrefixCaching', 'preemptionMode', 'maxModelLen', 'timing',
-  'prefillTokensPerSecond', 'decodeMsPerToken', 'speedupRatio', 'decodeSpeedupRatio', 'kvBytesPerToken',
-  'bandwidthG2ToG1Gbps', 'overlapScoreWeight', 'temperature', 'overlapScoreCreditDecay', 'approxTtlMs', 'cacheThreshold',
-  'balanceAbsThreshold', 'balanceRelThreshold', 'llmdWeights', 'seed', 'arrivalSpeedupRatio', 'concurrency', 'slo', 'limit',
-  'perRequest', 'onProgress', 'progressEvery',
+  'workers',
+  'blockSize',
+  'traceBlockSize',
+  'g1Tokens',
+  'g2Tokens',
+  'eviction',
+  'router',
+  'sessionBase',
+  'maxNumSeqs',
+  'maxNumBatchedTokens',
+  'enableChunkedPrefill',
+  'enablePrefixCaching',
+  'preemptionMode',
+  'maxModelLen',
+  'timing',
+  'prefillTokensPerSecond',
+  'decodeMsPerToken',
+  'speedupRatio',
+  'decodeSpeedupRatio',
+  'kvBytesPerToken',
+  'bandwidthG2ToG1Gbps',
+  'overlapScoreWeight',
+  'temperature',
+  'overlapScoreCreditDecay',
+  'approxTtlMs',
+  'cacheThreshold',
+  'balanceAbsThreshold',
+  'balanceRelThreshold',
+  'llmdWeights',
+  'seed',
+  'arrivalSpeedupRatio',
+  'concurrency',
+  'slo',
+  'limit',
+  'perRequest',
+  'onProgress',
+  'progressEvery',
 ]);
 
 /** `kvBytesPerToken` from a model's shape: `layers × 2 × kvHeads × headDim × dtypeBytes` (SPEC §9.2). */
@@ -237,7 +268,11 @@ export function checkTimingTable(t: unknown): TimingTable {
   const r = t as Record<string, unknown>;
   const axis = (k: string): number[] => {
     const v = r[k];
-    if (!Array.isArray(v) || v.length < 2 || !v.every((x, i) => typeof x === 'number' && Number.isFinite(x) && (i === 0 || x > (v[i - 1] as number))))
+    if (
+      !Array.isArray(v) ||
+      v.length < 2 ||
+      !v.every((x, i) => typeof x === 'number' && Number.isFinite(x) && (i === 0 || x > (v[i - 1] as number)))
+    )
       throw new TypeError(`timing table ${k} must be >= 2 strictly increasing finite numbers`);
     return v as number[];
   };
@@ -265,7 +300,8 @@ export function parseTimingTable(text: string): TimingTable {
     throw new SyntaxError(`timing table is not JSON: ${(e as Error).message}`, { cause: e });
   }
   if (r === null || typeof r !== 'object') throw new TypeError('timing table must be a JSON object');
-  if (r.format !== 'kvbm-sequence.timing-table') throw new TypeError(`timing table format must be 'kvbm-sequence.timing-table', got ${JSON.stringify(r.format)}`);
+  if (r.format !== 'kvbm-sequence.timing-table')
+    throw new TypeError(`timing table format must be 'kvbm-sequence.timing-table', got ${JSON.stringify(r.format)}`);
   if (r.version !== 1) throw new TypeError(`timing table version must be 1, got ${JSON.stringify(r.version)}`);
   return checkTimingTable(r);
 }
@@ -273,8 +309,10 @@ export function parseTimingTable(text: string): TimingTable {
 /** Checks every option (an unknown name is an error: a typo must not run the defaults). */
 export function checkOptions(options: ReplayOptions): void {
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
-  for (const key of Object.keys(options)) if (!OPTIONS.has(key)) throw new TypeError(`unknown option ${key} (options: ${[...OPTIONS].join(', ')})`);
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new TypeError('options.onProgress must be a function');
+  for (const key of Object.keys(options))
+    if (!OPTIONS.has(key)) throw new TypeError(`unknown option ${key} (options: ${[...OPTIONS].join(', ')})`);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+    throw new TypeError('options.onProgress must be a function');
   if (options.limit !== undefined) integer(options.limit, 'options.limit', 0);
   if (options.progressEvery !== undefined) integer(options.progressEvery, 'options.progressEvery', 1, 2 ** 32 - 1);
   if (options.perRequest !== undefined) flag(options.perRequest, 'options.perRequest');
@@ -302,7 +340,8 @@ export function settingsOf(o: ReplayOptions, trace: readonly TraceRequest[]): Re
   const weights = o.llmdWeights ?? 'llm-d';
   const llmdWeights: readonly [number, number, number] =
     weights === 'llm-d' ? [2, 1, 1] : weights === 'gie' ? [3, 2, 2] : (weights as readonly [number, number, number]);
-  if (!Array.isArray(llmdWeights) || llmdWeights.length !== 3) throw new TypeError("options.llmdWeights must be [prefix, queue, kv], 'llm-d' or 'gie'");
+  if (!Array.isArray(llmdWeights) || llmdWeights.length !== 3)
+    throw new TypeError("options.llmdWeights must be [prefix, queue, kv], 'llm-d' or 'gie'");
   llmdWeights.forEach((w, i) => number(w, `options.llmdWeights[${i}]`, 0));
   const slo = o.slo ?? {};
   if (slo === null || typeof slo !== 'object') throw new TypeError('options.slo must be { ttftMs?, itlMs?, e2eMs? }');
@@ -312,7 +351,11 @@ export function settingsOf(o: ReplayOptions, trace: readonly TraceRequest[]): Re
   }
   const timing = o.timing ?? 'fixed';
   const router = oneOf(o.router ?? 'kv', 'options.router', policies);
-  const sessionBase = oneOf(o.sessionBase ?? 'kv', 'options.sessionBase', policies.filter((p) => p !== 'session'));
+  const sessionBase = oneOf(
+    o.sessionBase ?? 'kv',
+    'options.sessionBase',
+    policies.filter((p) => p !== 'session'),
+  );
   return {
     workers: integer(o.workers ?? 4, 'options.workers', 1, 4096),
     blockSize,

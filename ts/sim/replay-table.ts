@@ -20,7 +20,12 @@ const ms = (n: number): string => `${fmt(n)} ms`;
 function settingsLine(r: ReplayResult): string {
   const s = r.settings;
   const tier = (t: number | 'unlimited' | null) => (t === null ? 'none' : t === 'unlimited' ? 'unlimited' : `${fmt(t)} tokens/worker`);
-  const timing = typeof s.timing === 'object' ? 'timing table' : s.timing === 'fixed' ? `prefill ${fmt(s.prefillTokensPerSecond)} tokens/s, decode ${s.decodeMsPerToken} ms/step` : 'polynomial timing';
+  const timing =
+    typeof s.timing === 'object'
+      ? 'timing table'
+      : s.timing === 'fixed'
+        ? `prefill ${fmt(s.prefillTokensPerSecond)} tokens/s, decode ${s.decodeMsPerToken} ms/step`
+        : 'polynomial timing';
   return `settings: ${s.workers} workers, block size ${s.blockSize}, G1 ${tier(s.g1Tokens)}, G2 ${tier(s.g2Tokens)}, router ${s.router}, ${s.eviction}, ${timing}, budget ${fmt(s.maxNumBatchedTokens)} tokens/pass, ${s.maxNumSeqs} seqs${s.concurrency > 0 ? `, concurrency ${s.concurrency}` : ''}`;
 }
 
@@ -42,8 +47,18 @@ export function replayTable(r: ReplayResult): string {
     lat('TTFT', r.ttftMs),
     lat('ITL (every gap)', r.itlMs),
     lat('E2E', r.e2eMs),
-    ['throughput', `${r.requestThroughputRps.toFixed(2)} requests/s, ${fmt(r.outputThroughputTokS)} output tokens/s over ${fmt(r.durationMs / 1000)} s`],
-    ...(r.goodput ? [['goodput', `${fmt(r.goodput.completedRequests)} requests met the SLOs, ${r.goodput.requestThroughputRps.toFixed(2)} requests/s`] as [string, string]] : []),
+    [
+      'throughput',
+      `${r.requestThroughputRps.toFixed(2)} requests/s, ${fmt(r.outputThroughputTokS)} output tokens/s over ${fmt(r.durationMs / 1000)} s`,
+    ],
+    ...(r.goodput
+      ? [
+          [
+            'goodput',
+            `${fmt(r.goodput.completedRequests)} requests met the SLOs, ${r.goodput.requestThroughputRps.toFixed(2)} requests/s`,
+          ] as [string, string],
+        ]
+      : []),
     ['onboarded blocks (G2 → G1)', fmt(r.onboardedBlocks)],
     ['offloaded blocks (G1 → G2)', fmt(r.offloadedBlocks)],
     ['evicted blocks', `${fmt(r.evictedBlocks)} (G1 ${fmt(r.g1EvictedBlocks)}, G2 ${fmt(r.g2EvictedBlocks)})`],

@@ -102,7 +102,8 @@ function encode(s: ReplaySettings, trace: readonly TraceRequest[]): Float64Array
   };
   const out: number[] = SIM_CONFIG_FIELDS.map((f) => values[f]);
   if (table) {
-    for (const axis of [table.prefill_isl, table.prefill_ttft_ms, table.decode_active_kv_tokens, table.decode_context_length]) out.push(axis.length, ...axis);
+    for (const axis of [table.prefill_isl, table.prefill_ttft_ms, table.decode_active_kv_tokens, table.decode_context_length])
+      out.push(axis.length, ...axis);
     const flat = table.decode_itl.flat();
     out.push(flat.length, ...flat);
   }
@@ -189,4 +190,3 @@ export function replayTrace(trace: readonly TraceRequest[], options: ReplayOptio
     sim.free();
   }
 }
-

@@ -67,13 +67,18 @@ export function parseTrace(text: string, options: ParseTraceOptions = {}): Trace
       if (!check(v)) throw new TypeError(`${where}: ${name} must be ${what}, got ${JSON.stringify(v)}`);
       return v;
     };
-    const timestamp = need(['timestamp', 'created_time'], (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'a number >= 0') as number;
+    const timestamp = need(
+      ['timestamp', 'created_time'],
+      (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0,
+      'a number >= 0',
+    ) as number;
     const [idsName, ids] = field(r, ['hash_ids']);
     if (!Array.isArray(ids)) throw new TypeError(`${where}: ${idsName} must be an array, got ${JSON.stringify(ids)}`);
     const bad = ids.findIndex((h) => !ok(h) || (h as number) >= ID_LIMIT);
     if (bad >= 0) throw new TypeError(`${where}: hash_ids[${bad}] must be an integer in 0..2^32, got ${JSON.stringify(ids[bad])}`);
     const [, input] = field(r, ['input_length', 'input_tokens']);
-    const inputLength = input === undefined ? ids.length * tbs : (need(['input_length', 'input_tokens'], ok, 'a non-negative integer') as number);
+    const inputLength =
+      input === undefined ? ids.length * tbs : (need(['input_length', 'input_tokens'], ok, 'a non-negative integer') as number);
     const outputLength = need(['output_length', 'output_tokens'], ok, 'a non-negative integer') as number;
     const [, session] = field(r, ['session_id']);
     if (session !== undefined && typeof session !== 'string' && !ok(session))

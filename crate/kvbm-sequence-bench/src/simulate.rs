@@ -11,7 +11,9 @@ use std::time::Instant;
 
 /// The number after `"key":` in a flat JSON line.
 fn number(line: &str, key: &str) -> f64 {
-    let at = line.find(&format!("\"{}\"", key)).map(|i| i + key.len() + 2);
+    let at = line
+        .find(&format!("\"{}\"", key))
+        .map(|i| i + key.len() + 2);
     let rest = at.map_or("", |i| line[i..].trim_start_matches([':', ' ']));
     let end = rest
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -21,7 +23,9 @@ fn number(line: &str, key: &str) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let path = args.get(1).expect("usage: kvbm-simulate TRACE.jsonl [policy]");
+    let path = args
+        .get(1)
+        .expect("usage: kvbm-simulate TRACE.jsonl [policy]");
     let text = std::fs::read_to_string(path).expect("trace readable");
     let mut trace = Trace::default();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
@@ -29,9 +33,11 @@ fn main() {
         if let Some(open) = line.find("\"hash_ids\"") {
             let list = &line[open..];
             let (a, b) = (list.find('[').unwrap_or(0), list.find(']').unwrap_or(0));
-            trace
-                .ids
-                .extend(list[a + 1..b].split(',').filter_map(|s| s.trim().parse::<u32>().ok()));
+            trace.ids.extend(
+                list[a + 1..b]
+                    .split(',')
+                    .filter_map(|s| s.trim().parse::<u32>().ok()),
+            );
         }
         trace.rows.push(TraceRow {
             timestamp_ms: number(line, "timestamp"),

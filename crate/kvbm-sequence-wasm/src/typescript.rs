@@ -213,16 +213,56 @@ fn render_constants(line: &mut impl FnMut(&str)) {
     }
     line("} as const;");
     let lists: [(&str, &str, &[&str]); 14] = [
-        ("SIM_CONFIG_FIELDS", "Simulator settings, in `kv_sim_new`'s order.", SIM_CONFIG_FIELDS),
-        ("SIM_ROW_FIELDS", "Numbers per trace row in `kv_sim_new`.", SIM_ROW_FIELDS),
-        ("SIM_REPORT_FIELDS", "Report scalars, in `kv_sim_report`'s order.", SIM_REPORT_FIELDS),
-        ("SIM_LATENCIES", "Report latency summaries, after the scalars.", SIM_LATENCIES),
-        ("SIM_SUMMARY_FIELDS", "Fields of one latency summary.", SIM_SUMMARY_FIELDS),
-        ("SIM_GOODPUT_FIELDS", "Goodput fields, after a presence flag.", SIM_GOODPUT_FIELDS),
-        ("SIM_WORKER_FIELDS", "Per-worker report fields.", SIM_WORKER_FIELDS),
-        ("SIM_REQUEST_FIELDS", "Per-request fields of `kv_sim_requests`.", SIM_REQUEST_FIELDS),
-        ("SIM_REQUEST_STATUS", "Request statuses, by code.", SIM_REQUEST_STATUS),
-        ("SIM_PROGRESS_FIELDS", "Fields of `kv_sim_run`'s progress.", SIM_PROGRESS_FIELDS),
+        (
+            "SIM_CONFIG_FIELDS",
+            "Simulator settings, in `kv_sim_new`'s order.",
+            SIM_CONFIG_FIELDS,
+        ),
+        (
+            "SIM_ROW_FIELDS",
+            "Numbers per trace row in `kv_sim_new`.",
+            SIM_ROW_FIELDS,
+        ),
+        (
+            "SIM_REPORT_FIELDS",
+            "Report scalars, in `kv_sim_report`'s order.",
+            SIM_REPORT_FIELDS,
+        ),
+        (
+            "SIM_LATENCIES",
+            "Report latency summaries, after the scalars.",
+            SIM_LATENCIES,
+        ),
+        (
+            "SIM_SUMMARY_FIELDS",
+            "Fields of one latency summary.",
+            SIM_SUMMARY_FIELDS,
+        ),
+        (
+            "SIM_GOODPUT_FIELDS",
+            "Goodput fields, after a presence flag.",
+            SIM_GOODPUT_FIELDS,
+        ),
+        (
+            "SIM_WORKER_FIELDS",
+            "Per-worker report fields.",
+            SIM_WORKER_FIELDS,
+        ),
+        (
+            "SIM_REQUEST_FIELDS",
+            "Per-request fields of `kv_sim_requests`.",
+            SIM_REQUEST_FIELDS,
+        ),
+        (
+            "SIM_REQUEST_STATUS",
+            "Request statuses, by code.",
+            SIM_REQUEST_STATUS,
+        ),
+        (
+            "SIM_PROGRESS_FIELDS",
+            "Fields of `kv_sim_run`'s progress.",
+            SIM_PROGRESS_FIELDS,
+        ),
         (
             "TOKEN_REASONS",
             "`TokenExtension` reasons, by code.",

@@ -91,7 +91,10 @@ fn config(n: &mut Numbers<'_>) -> Result<SimConfig, Failure> {
     let whole = |i: usize| -> Result<u32, Failure> {
         let x = v[i];
         if x.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&x) {
-            return Err(bad(&format!("{} must be a whole number", SIM_CONFIG_FIELDS[i])));
+            return Err(bad(&format!(
+                "{} must be a whole number",
+                SIM_CONFIG_FIELDS[i]
+            )));
         }
         Ok(x as u32)
     };

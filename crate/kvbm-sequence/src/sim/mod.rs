@@ -13,10 +13,10 @@ pub mod engine;
 pub mod policy;
 pub mod report;
 pub mod rng;
-pub mod timing;
-pub mod trace;
 #[cfg(test)]
 mod tests;
+pub mod timing;
+pub mod trace;
 
 use crate::error::Result;
 use crate::hashing::compute_salt_hash;

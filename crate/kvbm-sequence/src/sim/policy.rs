@@ -84,7 +84,11 @@ impl Router {
         Ok(Self {
             kind,
             base,
-            events: if event_fed { Some(KvIndex::new()) } else { None },
+            events: if event_fed {
+                Some(KvIndex::new())
+            } else {
+                None
+            },
             approx: ttl.map(KvIndex::approximate),
             load,
             routed: 0,

@@ -141,7 +141,7 @@ pub struct Goodput {
 }
 
 /// A worker's share.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WorkerReport {
     /// Requests routed to it.
     pub requests: u64,

@@ -51,10 +51,19 @@ fn an_isolated_request_takes_its_prefill_then_one_decode_step_per_token() {
     // then one 10 ms pass per token: 28, 38.
     let sim = run(config(100), trace(&[(0.0, &[1, 2], 3)]));
     let s = &sim.requests()[0];
-    assert_eq!((s.first_token, s.second_token, s.last_token), (Some(18.0), Some(28.0), Some(38.0)));
+    assert_eq!(
+        (s.first_token, s.second_token, s.last_token),
+        (Some(18.0), Some(28.0), Some(38.0))
+    );
     let r = sim.report();
-    assert_eq!((r.ttft_ms.p50, r.e2e_ms.p50, r.itl_ms.mean, r.tpot_ms.mean), (18.0, 38.0, 10.0, 10.0));
-    assert_eq!((r.completed_requests, r.output_tokens, r.duration_ms), (1, 3, 38.0));
+    assert_eq!(
+        (r.ttft_ms.p50, r.e2e_ms.p50, r.itl_ms.mean, r.tpot_ms.mean),
+        (18.0, 38.0, 10.0, 10.0)
+    );
+    assert_eq!(
+        (r.completed_requests, r.output_tokens, r.duration_ms),
+        (1, 3, 38.0)
+    );
 }
 
 #[test]
@@ -75,9 +84,15 @@ fn two_requests_share_the_token_budget_and_the_second_prompt_is_chunked() {
 fn a_later_request_hits_the_prefix_an_earlier_one_registered() {
     // r1 arrives at 100 (r0 done at 18) sharing r0's first block: 4 tokens hit, 4 computed.
     // vLLM recomputes at least the last prompt token, so a full-prompt match is cut to 1 block.
-    let sim = run(config(100), trace(&[(0.0, &[1, 2], 1), (100.0, &[1, 3], 1), (200.0, &[1, 2], 1)]));
+    let sim = run(
+        config(100),
+        trace(&[(0.0, &[1, 2], 1), (100.0, &[1, 3], 1), (200.0, &[1, 2], 1)]),
+    );
     let r = sim.requests();
-    assert_eq!((r[1].g1_hit, r[1].first_token), (4, Some(100.0 + 4.0 + 10.0)));
+    assert_eq!(
+        (r[1].g1_hit, r[1].first_token),
+        (4, Some(100.0 + 4.0 + 10.0))
+    );
     assert_eq!(r[2].g1_hit, 4);
     assert_eq!(sim.report().prefix_cache_reused_ratio, 8.0 / 24.0);
 }
@@ -91,8 +106,14 @@ fn running_out_of_g1_preempts_the_newest_request_which_recomputes_later() {
     // then 6 more tokens → 175.
     let sim = run(config(4), trace(&[(0.0, &[1, 2], 8), (0.0, &[3, 4], 8)]));
     let r = sim.requests();
-    assert_eq!((r[0].first_token, r[0].completed_at), (Some(26.0), Some(96.0)));
-    assert_eq!((r[1].first_token, r[1].second_token, r[1].completed_at), (Some(26.0), Some(115.0), Some(175.0)));
+    assert_eq!(
+        (r[0].first_token, r[0].completed_at),
+        (Some(26.0), Some(96.0))
+    );
+    assert_eq!(
+        (r[1].first_token, r[1].second_token, r[1].completed_at),
+        (Some(26.0), Some(115.0), Some(175.0))
+    );
     assert_eq!(sim.report().per_worker[0].preemptions, 1);
 }
 
@@ -100,15 +121,35 @@ fn running_out_of_g1_preempts_the_newest_request_which_recomputes_later() {
 fn a_prompt_larger_than_g1_is_rejected_and_excluded_from_latency() {
     let sim = run(config(1), trace(&[(0.0, &[1, 2], 1)]));
     let r = sim.report();
-    assert_eq!((r.rejected_requests, r.completed_requests, r.ttft_ms.mean), (1, 0, 0.0));
+    assert_eq!(
+        (r.rejected_requests, r.completed_requests, r.ttft_ms.mean),
+        (1, 0, 0.0)
+    );
 }
 
 #[test]
 fn round_robin_alternates_and_kv_follows_the_cached_prefix() {
-    let rows: &[(f64, &[u32], u32)] = &[(0.0, &[1, 2, 3], 1), (0.0, &[9], 1), (100.0, &[1, 2, 3], 1)];
-    let rr = run(SimConfig { workers: 2, policy: PolicyKind::RoundRobin, ..config(100) }, trace(rows));
-    assert_eq!(rr.requests().iter().map(|s| s.worker).collect::<Vec<_>>(), vec![0, 1, 0]);
-    let kv = run(SimConfig { workers: 2, ..config(100) }, trace(rows));
+    let rows: &[(f64, &[u32], u32)] =
+        &[(0.0, &[1, 2, 3], 1), (0.0, &[9], 1), (100.0, &[1, 2, 3], 1)];
+    let rr = run(
+        SimConfig {
+            workers: 2,
+            policy: PolicyKind::RoundRobin,
+            ..config(100)
+        },
+        trace(rows),
+    );
+    assert_eq!(
+        rr.requests().iter().map(|s| s.worker).collect::<Vec<_>>(),
+        vec![0, 1, 0]
+    );
+    let kv = run(
+        SimConfig {
+            workers: 2,
+            ..config(100)
+        },
+        trace(rows),
+    );
     let w = kv.requests().iter().map(|s| s.worker).collect::<Vec<_>>();
     assert_ne!(w[0], w[1]);
     assert_eq!(w[2], w[0]);
@@ -117,10 +158,27 @@ fn round_robin_alternates_and_kv_follows_the_cached_prefix() {
 
 #[test]
 fn the_same_seed_gives_the_same_report() {
-    let rows: Vec<(f64, Vec<u32>, u32)> = (0..60).map(|i| (i as f64 * 3.0, vec![i % 5, i % 7 + 10, i], 4)).collect();
-    let rows: Vec<(f64, &[u32], u32)> = rows.iter().map(|(t, ids, o)| (*t, ids.as_slice(), *o)).collect();
-    for policy in [PolicyKind::Random, PolicyKind::Kv, PolicyKind::Llmd, PolicyKind::SglangCacheAware, PolicyKind::KvApprox] {
-        let cfg = SimConfig { workers: 3, policy, temperature: 0.5, seed: 7, ..config(40) };
+    let rows: Vec<(f64, Vec<u32>, u32)> = (0..60)
+        .map(|i| (i as f64 * 3.0, vec![i % 5, i % 7 + 10, i], 4))
+        .collect();
+    let rows: Vec<(f64, &[u32], u32)> = rows
+        .iter()
+        .map(|(t, ids, o)| (*t, ids.as_slice(), *o))
+        .collect();
+    for policy in [
+        PolicyKind::Random,
+        PolicyKind::Kv,
+        PolicyKind::Llmd,
+        PolicyKind::SglangCacheAware,
+        PolicyKind::KvApprox,
+    ] {
+        let cfg = SimConfig {
+            workers: 3,
+            policy,
+            temperature: 0.5,
+            seed: 7,
+            ..config(40)
+        };
         let a = run(cfg.clone(), trace(&rows)).report();
         let b = run(cfg, trace(&rows)).report();
         assert_eq!(a, b);

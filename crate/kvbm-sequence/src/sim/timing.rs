@@ -39,7 +39,7 @@ pub enum TimingModel {
 }
 
 /// What a pass did, as the models see it (SPEC §9.2 "Inputs a model sees").
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PassLoad {
     /// Requests that computed prompt tokens (`B_p`).
     pub prefill_requests: u64,
@@ -74,7 +74,8 @@ impl TimingTable {
     pub fn validate(&self) -> Result<()> {
         require(strictly_increasing(&self.prefill_isl), "prefill_isl")?;
         require(
-            self.prefill_ttft_ms.len() == self.prefill_isl.len() && non_negative(&self.prefill_ttft_ms),
+            self.prefill_ttft_ms.len() == self.prefill_isl.len()
+                && non_negative(&self.prefill_ttft_ms),
             "prefill_ttft_ms",
         )?;
         require(
