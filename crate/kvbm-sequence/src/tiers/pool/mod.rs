@@ -106,6 +106,9 @@ pub struct TierPool {
     counter: u64,
     events: Vec<PoolEvent>,
     evictions: u64,
+    /// Per slot, the `epoch` of the last call that saw it (duplicate detection without a map).
+    stamp: Vec<u32>,
+    epoch: u32,
 }
 
 impl TierPool {
@@ -162,6 +165,9 @@ impl TierPool {
         let mut free = VecDeque::new();
         free.try_reserve(n).map_err(out_of_memory(n))?;
         free.extend(0..n as u32);
+        // At most one hash per slot is registered: sized once, the map never grows.
+        let mut registered = FastMap::default();
+        registered.try_reserve(n).map_err(out_of_memory(n))?;
         Ok(TierPool {
             block_size,
             salt_hash,
@@ -178,10 +184,12 @@ impl TierPool {
             tail: NIL,
             by_registration: BTreeMap::new(),
             inactive: 0,
-            registered: FastMap::default(),
+            registered,
             counter: 0,
             events: Vec::new(),
             evictions: 0,
+            stamp: filled(n, 0)?,
+            epoch: 0,
         })
     }
 
@@ -407,14 +415,12 @@ impl TierPool {
             })?;
         let mut slots = Vec::new();
         try_reserve(&mut slots, ids.len())?;
-        let mut seen: FastMap<u32, ()> = FastMap::default();
-        seen.try_reserve(ids.len())
-            .map_err(out_of_memory(ids.len()))?;
+        let epoch = self.next_epoch();
         for (i, &id) in ids.iter().enumerate() {
             let slot = self
                 .slot(id)
                 .ok_or(Error::UnknownBlockId { block_id: id })?;
-            if seen.insert(id, ()).is_some() {
+            if std::mem::replace(&mut self.stamp[slot as usize], epoch) == epoch {
                 return Err(Error::DuplicateBlockId { block_id: id });
             }
             let state = self.state(slot);
@@ -497,29 +503,35 @@ impl TierPool {
     /// (most recently released), an unregistered one free. An id may appear as often as it is
     /// held. Validates everything first; on error nothing changed.
     pub fn release(&mut self, ids: &[u32]) -> Result<()> {
-        let mut holds: FastMap<u32, u32> = FastMap::default();
-        holds
-            .try_reserve(ids.len())
-            .map_err(out_of_memory(ids.len()))?;
-        for &id in ids {
-            let slot = self
-                .slot(id)
-                .ok_or(Error::UnknownBlockId { block_id: id })?;
-            let taken = holds.entry(slot).or_insert(0);
-            *taken += 1;
-            if *taken > self.ref_count[slot as usize] {
-                return Err(Error::InvalidBlockState {
-                    block_id: id,
-                    state: self.state(slot).name(),
-                    operation: "release",
-                });
+        // Validate by taking the holds (an id may appear as often as it is held), undoing them
+        // at the first one that is not held: on error nothing changed.
+        for (k, &id) in ids.iter().enumerate() {
+            let slot = self.slot(id).filter(|&s| self.ref_count[s as usize] > 0);
+            match slot {
+                Some(s) => self.ref_count[s as usize] -= 1,
+                None => {
+                    for &undo in &ids[..k] {
+                        if let Some(s) = self.slot(undo) {
+                            self.ref_count[s as usize] += 1;
+                        }
+                    }
+                    return Err(match self.slot(id) {
+                        None => Error::UnknownBlockId { block_id: id },
+                        Some(s) => Error::InvalidBlockState {
+                            block_id: id,
+                            state: self.state(s).name(),
+                            operation: "release",
+                        },
+                    });
+                }
             }
         }
+        // Each slot that reached 0 moves once (the stamp marks the ones moved by this call).
+        let epoch = self.next_epoch();
         for &id in ids {
             if let Some(slot) = self.slot(id) {
                 let s = slot as usize;
-                self.ref_count[s] -= 1;
-                if self.ref_count[s] == 0 {
+                if self.ref_count[s] == 0 && std::mem::replace(&mut self.stamp[s], epoch) != epoch {
                     if self.hash[s].is_some() {
                         self.push_inactive(slot);
                     } else {
@@ -529,6 +541,16 @@ impl TierPool {
             }
         }
         Ok(())
+    }
+
+    /// A fresh epoch for [`TierPool::stamp`] (stamps are cleared when the counter wraps).
+    fn next_epoch(&mut self) -> u32 {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.epoch = 1;
+        }
+        self.epoch
     }
 
     /// The queued events, oldest first.
