@@ -219,25 +219,29 @@ impl KvIndex {
         self.release_if_empty(slot);
     }
 
-    /// The nodes at and below `start` that worker `slot` holds (at most all its blocks, reserved
-    /// up front so that a large subtree is an error, not an abort).
+    /// The nodes at and below `start` that worker `slot` holds. Memory grows with what is found
+    /// (fallibly: a large subtree is an error, not an abort), never with the worker's size.
     pub(super) fn held_subtree(&self, slot: u32, start: u32) -> Result<Vec<u32>> {
-        let held = self.worker(slot).lookup.len();
+        fn push(v: &mut Vec<u32>, x: u32) -> Result<()> {
+            if v.len() == v.capacity() {
+                crate::error::try_reserve(v, v.len().max(8))?;
+            }
+            v.push(x);
+            Ok(())
+        }
         let mut out = Vec::new();
-        crate::error::try_reserve(&mut out, held)?;
         let mut stack = Vec::new();
-        crate::error::try_reserve(&mut stack, held + 1)?;
-        stack.push(start);
+        push(&mut stack, start)?;
         while let Some(id) = stack.pop() {
             let n = &self.nodes[id as usize];
             if n.holder(slot).is_none() {
                 continue;
             }
-            out.push(id);
+            push(&mut out, id)?;
             let mut c = n.first_child;
             while c != NIL {
                 if self.nodes[c as usize].holder(slot).is_some() {
-                    stack.push(c);
+                    push(&mut stack, c)?;
                 }
                 c = self.nodes[c as usize].next;
             }
