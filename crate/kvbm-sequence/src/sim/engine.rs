@@ -98,6 +98,13 @@ pub struct Engine {
     pub offloaded_blocks: u64,
 }
 
+/// Releases a request's G1 blocks tail first, as vLLM's `KVCacheManager.free` does ("so that
+/// the tail blocks are evicted first"): under LRU a prefix's leaves go before its root.
+fn release_tail_first(pool: &mut TierPool, held: &mut [u32]) -> Result<()> {
+    held.reverse();
+    pool.release(held)
+}
+
 fn blocks_for(tokens: usize, bs: usize) -> usize {
     (tokens + bs - 1) / bs
 }
@@ -177,8 +184,8 @@ impl Engine {
                     break;
                 }
                 let fresh = g2.allocate(room)?;
-                let kept = g2.register(&fresh, &live.seq, missing[i] as usize)?;
-                g2.release(&kept)?;
+                let mut kept = g2.register(&fresh, &live.seq, missing[i] as usize)?;
+                release_tail_first(g2, &mut kept)?;
                 self.offloaded_blocks += room as u64;
                 i = end;
             }
@@ -204,7 +211,7 @@ impl Engine {
     /// Preempts running request `k`: its blocks are released, it goes to the front of the queue.
     fn preempt(&mut self, k: usize) -> Result<()> {
         let mut live = self.running.remove(k);
-        self.g1.release(&live.held)?;
+        release_tail_first(&mut self.g1, &mut live.held)?;
         live.held.clear();
         live.registered = 0;
         live.computed = 0;
@@ -456,8 +463,8 @@ impl Engine {
                 .min(self.g1.free_count() + self.g1.inactive_count());
             if room > 0 {
                 let fresh = self.g1.allocate(room)?;
-                let kept = self.g1.register(&fresh, &live.seq, from)?;
-                self.g1.release(&kept)?;
+                let mut kept = self.g1.register(&fresh, &live.seq, from)?;
+                release_tail_first(&mut self.g1, &mut kept)?;
             }
             if let Some(g2) = self.g2.as_mut() {
                 g2.release(&g2_ids)?;
@@ -505,8 +512,8 @@ impl Engine {
             };
             if complete {
                 s.completed_at = Some(now);
-                let live = self.running.remove(k);
-                self.g1.release(&live.held)?;
+                let mut live = self.running.remove(k);
+                release_tail_first(&mut self.g1, &mut live.held)?;
                 out.finished.push(live.id);
             } else {
                 k += 1;
