@@ -6,7 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mkdir -p .tmp bench-results
 
 [ -f dist/index.js ] || bash scripts/build.sh
-scripts/cargo.sh build --quiet --release -p kvbm-sequence-bench --bin kvbm-bench
+scripts/cargo.sh build --quiet --release -p kvbm-sequence-bench
 echo "bench: native workloads (this crate, and an IndexMap front-removal store)..." >&2
 target/release/kvbm-bench > .tmp/native.json
 echo "bench: WebAssembly library and pure TypeScript..." >&2

@@ -2,7 +2,7 @@
 //! latency on): the baseline of `npm run bench`'s W13 and of issue 20's "within 1.5× of
 //! native". Prints `{ "seconds": …, "completed": …, "reuse": …, "ttftP50": … }`.
 //!
-//! Usage: `kvbm-simulate TRACE.jsonl [policy]`.
+//! Usage: `kvbm-simulate TRACE.jsonl [policy] [block size]`.
 
 use kvbm_sequence::sim::config::{PolicyKind, SimConfig};
 use kvbm_sequence::sim::trace::{Trace, TraceRow, NO_SESSION};
@@ -53,9 +53,13 @@ fn main() {
         _ => PolicyKind::Kv,
     };
     let started = Instant::now();
+    let block_size: u32 = args.get(3).and_then(|b| b.parse().ok()).unwrap_or(16);
     let mut sim = Simulation::new(
         SimConfig {
             policy,
+            block_size,
+            g1_blocks: 1_000_000 / block_size,
+            g2_blocks: Some(4_000_000 / block_size),
             ..SimConfig::default()
         },
         trace,
