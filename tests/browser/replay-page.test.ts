@@ -59,6 +59,8 @@ describe('the replay page', () => {
       expect(inBrowser[k], k).toBe(inNode[k]);
     }
     expect(inBrowser.perWorker.map((w) => w.requests)).toEqual(inNode.perWorker.map((w) => w.requests));
+    // Bit for bit the same latencies in Chromium as in Node.
+    for (const k of ['ttftMs', 'itlMs', 'e2eMs'] as const) expect(inBrowser[k], k).toEqual(inNode[k]);
     // Only one replay ran to the end (its requests add up to the slice, once); a replay the second
     // click found running was terminated, so none is left running.
     expect(inBrowser.perWorker.reduce((n, w) => n + w.requests, 0)).toBe(300);
@@ -66,4 +68,30 @@ describe('the replay page', () => {
     expect(closed).toBe(workers);
     expect(replaysDone).toBe(1);
   }, 180_000);
+
+  it('compares every policy on the same slice in one table', async () => {
+    const page = await browser.newPage({ viewport: { width: 1150, height: 900 } });
+    await page.goto(`${server.url}/index.html`);
+    await page.setInputFiles('#trace', TRACE);
+    await page.fill('#limit', '100');
+    await page.click('#compare');
+    await page.waitForFunction(() => '__comparison' in window || '__replayError' in window, undefined, { timeout: 120_000 });
+    const rows = await page.$$eval('#comparison tr', (trs) => trs.map((tr) => tr.firstElementChild?.textContent ?? ''));
+    await page.screenshot({ path: join(root, '.tmp', 'replay-page-compare.png') });
+    await page.close();
+    expect(rows.length).toBe(1 + 8);
+    expect(rows.slice(1)).toEqual(['kv', 'round-robin', 'random', 'kv-newest', 'kv-approx', 'sglang-cache-aware', 'llmd', 'session']);
+  }, 180_000);
+
+  it('shows a bad trace as a message naming the line, not a stack trace', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/index.html`);
+    await page.setInputFiles('#trace', { name: 'bad.jsonl', mimeType: 'text/plain', buffer: Buffer.from('{"timestamp": 0,\n') });
+    await page.click('#run');
+    await page.waitForFunction(() => '__replayError' in window, undefined, { timeout: 60_000 });
+    const text = await page.textContent('#status');
+    await page.close();
+    expect(text).toMatch(/^Failed: trace line 1 is not JSON/);
+    expect(text).not.toMatch(/\n\s+at /);
+  }, 60_000);
 });
