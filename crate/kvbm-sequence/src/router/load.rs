@@ -166,6 +166,28 @@ impl LoadTracker {
         Ok(())
     }
 
+    /// [`LoadTracker::potential_loads`] for a request's **chained** sequence hashes (each names
+    /// its block and the whole prefix before it). A worker's active set is then prefix-closed —
+    /// a request brings all of its blocks — so the request's blocks already active there are a
+    /// leading run, found by walking until the first one missing instead of looking up every
+    /// block. The same answer whenever the hashes are chained.
+    pub fn potential_loads_chained(&self, hashes: &[u64]) -> Result<Vec<PotentialLoad>> {
+        let mut out = Vec::new();
+        try_reserve(&mut out, self.workers.len())?;
+        for w in &self.workers {
+            let present = hashes
+                .iter()
+                .take_while(|h| w.blocks.contains_key(h))
+                .count();
+            out.push(PotentialLoad {
+                worker: w.key,
+                active_blocks: w.blocks.len() + hashes.len() - present,
+                prefill_tokens: w.prefill,
+            });
+        }
+        Ok(out)
+    }
+
     /// Every worker's load if it took a request with these block hashes, in the order added.
     pub fn potential_loads(&self, hashes: &[u64]) -> Result<Vec<PotentialLoad>> {
         let mut distinct: FastMap<u64, ()> = FastMap::default();
@@ -222,6 +244,21 @@ mod tests {
         assert!(t.free(2).is_err());
         assert!(t.add_request(3, w(1), &[], 0.0).is_ok());
         assert!(t.add_request(3, w(1), &[], 0.0).is_err());
+    }
+
+    #[test]
+    fn chained_loads_equal_the_general_ones_for_prefix_closed_requests() {
+        let mut t = LoadTracker::new();
+        t.add_worker(w(1)).unwrap();
+        t.add_worker(w(2)).unwrap();
+        t.add_request(1, w(1), &[10, 11, 12], 0.0).unwrap();
+        t.add_request(2, w(2), &[10, 21], 0.0).unwrap();
+        for q in [&[10u64, 11, 13][..], &[10, 21, 22, 23], &[30], &[]] {
+            assert_eq!(
+                t.potential_loads_chained(q).unwrap(),
+                t.potential_loads(q).unwrap()
+            );
+        }
     }
 
     #[test]

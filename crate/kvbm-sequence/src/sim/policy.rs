@@ -228,7 +228,7 @@ impl Router {
             }
         }
         let loads = match self.load.as_ref() {
-            Some(l) => l.potential_loads(req.chained)?,
+            Some(l) => l.potential_loads_chained(req.chained)?,
             None => Vec::new(),
         };
         let inputs: Vec<CostInput> = (0..n)

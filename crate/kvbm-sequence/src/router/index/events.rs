@@ -117,17 +117,20 @@ impl KvIndex {
                 None => self.new_node(node, b.tokens_hash),
             };
             let n = &mut self.nodes[child as usize];
-            match n.holders.iter_mut().find(|h| h.worker == slot) {
-                Some(h) => h.expires = h.expires.max(expires),
-                None => {
-                    n.holders.push(Holder {
-                        worker: slot,
-                        block_hash: b.block_hash,
-                        expires,
-                    });
-                    self.entries += 1;
-                    self.worker_mut(slot).lookup.insert(b.block_hash, child);
-                }
+            let refreshed = n
+                .holders
+                .iter_mut()
+                .find(|h| h.worker == slot)
+                .map(|h| h.expires = h.expires.max(expires))
+                .is_some();
+            if !refreshed {
+                n.holders.push(Holder {
+                    worker: slot,
+                    block_hash: b.block_hash,
+                    expires,
+                });
+                self.entries += 1;
+                self.worker_mut(slot).lookup.insert(b.block_hash, child);
             }
             if self.ttl.is_some() {
                 self.expiries.push_back(Expiry {
@@ -153,7 +156,7 @@ impl KvIndex {
             depth,
             children: 0,
             tokens_hash,
-            holders: Vec::new(),
+            holders: Holders::default(),
         };
         let id = match self.free_nodes.pop() {
             Some(id) => {
@@ -191,7 +194,7 @@ impl KvIndex {
         self.nodes[parent as usize].children -= 1;
         self.children.remove(&(parent, tokens_hash));
         let n = &mut self.nodes[id as usize];
-        n.holders = Vec::new();
+        n.holders = Holders::default();
         n.first_child = NIL;
         n.prev = NIL;
         n.next = NIL;
@@ -207,14 +210,37 @@ impl KvIndex {
         });
         for &id in &nodes {
             let n = &mut self.nodes[id as usize];
-            if let Some(pos) = n.holders.iter().position(|h| h.worker == slot) {
-                let h = n.holders.swap_remove(pos);
+            if let Some(h) = n.holders.remove(slot) {
                 self.entries -= 1;
                 self.worker_mut(slot).lookup.remove(&h.block_hash);
             }
             if self.nodes[id as usize].holders.is_empty() {
                 self.free_node(id);
             }
+        }
+        self.release_if_empty(slot);
+    }
+
+    /// Whether worker `slot` holds a child of `node`.
+    fn holds_a_child(&self, slot: u32, node: u32) -> bool {
+        let mut c = self.nodes[node as usize].first_child;
+        while c != NIL {
+            if self.nodes[c as usize].holder(slot).is_some() {
+                return true;
+            }
+            c = self.nodes[c as usize].next;
+        }
+        false
+    }
+
+    /// Takes worker `slot` off a node it holds none of the children of.
+    fn drop_leaf(&mut self, slot: u32, node: u32) {
+        if let Some(h) = self.nodes[node as usize].holders.remove(slot) {
+            self.entries -= 1;
+            self.worker_mut(slot).lookup.remove(&h.block_hash);
+        }
+        if self.nodes[node as usize].holders.is_empty() {
+            self.free_node(node);
         }
         self.release_if_empty(slot);
     }
@@ -270,8 +296,14 @@ impl KvIndex {
                         .and_then(|w| w.as_ref())
                         .and_then(|w| w.lookup.get(h).copied());
                     if let Some(node) = node {
-                        let nodes = self.held_subtree(slot, node)?;
-                        self.drop_holdings(slot, nodes);
+                        if self.holds_a_child(slot, node) {
+                            let nodes = self.held_subtree(slot, node)?;
+                            self.drop_holdings(slot, nodes);
+                        } else {
+                            // A leaf of this worker (the usual case: engines evict leaves
+                            // first): no subtree to collect.
+                            self.drop_leaf(slot, node);
+                        }
                     }
                 }
                 if unknown {

@@ -16,12 +16,14 @@
 use crate::error::{out_of_memory, Result};
 use crate::hashing::sequence_hash;
 mod events;
+mod holders;
 mod queries;
 #[cfg(test)]
 mod tests;
 
 use crate::collections::FastMap;
 pub use crate::events::StoredBlock;
+use holders::{Holder, Holders};
 pub use queries::DUMP_WORDS;
 use std::collections::VecDeque;
 
@@ -103,13 +105,6 @@ pub struct DumpEntry {
     pub expires: f64,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Holder {
-    worker: u32,
-    block_hash: u64,
-    expires: f64,
-}
-
 #[derive(Debug)]
 struct Node {
     parent: u32,
@@ -119,7 +114,7 @@ struct Node {
     depth: u32,
     children: u32,
     tokens_hash: u64,
-    holders: Vec<Holder>,
+    holders: Holders,
 }
 
 impl Node {
@@ -175,7 +170,7 @@ fn root_node() -> Node {
         depth: 0,
         children: 0,
         tokens_hash: 0,
-        holders: Vec::new(),
+        holders: Holders::default(),
     }
 }
 
@@ -254,7 +249,7 @@ impl KvIndex {
             + self.worker_slots.capacity() * map_entry(size_of::<WorkerKey>(), 4)
             + self.expiries.capacity() * size_of::<Expiry>();
         for node in &self.nodes {
-            bytes += node.holders.capacity() * size_of::<Holder>();
+            bytes += node.holders.heap_bytes();
         }
         for w in self.workers.iter().flatten() {
             bytes += w.lookup.capacity() * map_entry(8, 4);

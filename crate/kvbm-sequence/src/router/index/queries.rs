@@ -83,7 +83,7 @@ impl KvIndex {
         while let Some(id) = queue.pop_front() {
             let n = &self.nodes[id as usize];
             let parent = n.parent;
-            for h in &n.holders {
+            for h in n.holders.iter() {
                 let parent_hash = if parent == ROOT || parent == NIL {
                     None
                 } else {
@@ -130,7 +130,7 @@ impl KvIndex {
             if n.holders.is_empty() {
                 return Err(format!("node {} alive with no holder", id));
             }
-            for h in &n.holders {
+            for h in n.holders.iter() {
                 entries += 1;
                 if n.parent != ROOT && self.nodes[n.parent as usize].holder(h.worker).is_none() {
                     return Err(format!(
