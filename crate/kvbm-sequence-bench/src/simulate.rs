@@ -3,6 +3,8 @@
 //! native". Prints `{ "seconds": …, "completed": …, "reuse": …, "ttftP50": … }`.
 //!
 //! Usage: `kvbm-simulate TRACE.jsonl [policy] [block size]`.
+//!
+//! Place: `crate/kvbm-sequence-bench/src/simulate.rs`.
 
 use kvbm_sequence::sim::config::{PolicyKind, SimConfig};
 use kvbm_sequence::sim::trace::{Trace, TraceRow, NO_SESSION};

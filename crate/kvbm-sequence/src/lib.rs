@@ -12,6 +12,7 @@
 //! - [`tiers`]: tier pools with states, eviction and the KV events they publish (SPEC §7);
 //! - [`events`]: the KV event shapes shared by tiers and router (SPEC §6.2);
 //! - [`router`]: router hashes, engine hash profiles, the radix index, the load model (SPEC §6);
+//! - [`sim`]: the simulated engines, their timing, the routing policies and the report (SPEC §9);
 //! - [`snapshot`]: one word format for every object; [`words`]: the one 32-bit word codec of
 //!   snapshots and the WebAssembly boundary;
 //! - [`error`]: the crate's [`Error`], variants grouped by domain;
