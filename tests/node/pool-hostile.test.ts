@@ -108,7 +108,7 @@ describe('records, workers and the replay refuse wrong arguments', () => {
     expect(() => parseTrace(5 as never)).toThrow(TypeError);
     const trace = parseTrace('{"timestamp": 0, "input_length": 8, "output_length": 1, "hash_ids": [1]}');
     expect(() => replayTrace(trace, { workers: 0 })).toThrow(RangeError);
-    expect(() => replayTrace(trace, { router: 'random' as 'kv' })).toThrow(TypeError);
+    expect(() => replayTrace(trace, { router: 'best' as 'kv' })).toThrow(TypeError);
     expect(() => replayTrace(trace, { g1Tokens: -5 })).toThrow(RangeError);
   });
 });

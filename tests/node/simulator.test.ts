@@ -73,12 +73,13 @@ describe('timing of the engine passes (SPEC §9.1–§9.2)', () => {
   });
 
   it('copying a G2 hit into G1 takes tokens × bytes per token ÷ bandwidth', () => {
-    // r0 fills G1 (2 blocks) and G2; r1 evicts it from G1; r2 = r0's prompt onboards 1 block
-    // (the last prompt token is always recomputed): 4 tokens × 1e6 B ÷ 1 GB/s = 4 ms, then 4
-    // tokens computed (4 ms) + decode (10 ms) → TTFT 18.
+    // G1 holds 3 blocks. r0 (2 blocks) is written through to G2; r1 (3 blocks) evicts it from
+    // G1. r2 = r0's prompt finds its first block in G2 only (the last prompt token is always
+    // recomputed): the copy takes 4 tokens × 1e6 B ÷ 1 GB/s = 4 ms, then 4 tokens are computed
+    // (4 ms) with the first token's decode step (10 ms) → TTFT 18.
     const opts = { ...small, g1Tokens: 12, g2Tokens: 400, kvBytesPerToken: 1e6, bandwidthG2ToG1Gbps: 1, perRequest: true } as const;
-    const r = replayTrace([req(0, [1, 2], 1), req(100, [3, 4], 1), req(200, [1, 2], 1)], opts);
-    expect(r.perRequest?.[2]).toMatchObject({ g2HitTokens: 4, ttftMs: 18 });
+    const r = replayTrace([req(0, [1, 2], 1), req(100, [3, 4, 5], 1), req(200, [1, 2], 1)], opts);
+    expect(r.perRequest?.[2]).toMatchObject({ g1HitTokens: 0, g2HitTokens: 4, ttftMs: 18 });
   });
 
   it('kvBytesPerToken follows the model shape (Llama-3.1-8B bf16: 131,072)', () => {

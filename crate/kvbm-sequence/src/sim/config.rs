@@ -161,7 +161,7 @@ fn at_least(v: f64, min: f64, name: &'static str) -> Result<()> {
 impl SimConfig {
     /// Checks every setting; the error names the first one out of its range.
     pub fn validate(&self) -> Result<()> {
-        require(self.workers >= 1, "workers")?;
+        require(self.workers >= 1 && self.workers <= 4096, "workers")?;
         require(self.block_size >= 1, "blockSize")?;
         require(self.trace_block_size >= 1, "traceBlockSize")?;
         require(self.max_num_seqs >= 1, "maxNumSeqs")?;

@@ -148,6 +148,15 @@ impl Simulation {
                 None => firsts.push(i),
             }
         }
+        // Every gap between tokens is kept for the exact ITL percentiles: reserved once (a
+        // request gives one gap fewer than its tokens; skipped ones none).
+        let gaps_needed: usize = stats
+            .iter()
+            .filter(|s| !s.skipped)
+            .map(|s| s.output_tokens.saturating_sub(1) as usize)
+            .sum();
+        let mut gaps = Vec::new();
+        crate::error::try_reserve(&mut gaps, gaps_needed)?;
         let t0 = firsts
             .iter()
             .map(|&i| trace.rows[i].timestamp_ms)
@@ -162,10 +171,6 @@ impl Simulation {
             ready.push(Reverse(Ready { at, row: i as u32 }));
         }
         let total = n as u64;
-        // Every gap between tokens is kept for the exact ITL percentiles: reserved once.
-        let outputs: usize = trace.rows.iter().map(|r| r.output_length as usize).sum();
-        let mut gaps = Vec::new();
-        crate::error::try_reserve(&mut gaps, outputs)?;
         Ok(Self {
             cfg,
             trace,

@@ -165,9 +165,6 @@ impl TierPool {
         let mut free = VecDeque::new();
         free.try_reserve(n).map_err(out_of_memory(n))?;
         free.extend(0..n as u32);
-        // At most one hash per slot is registered: sized once, the map never grows.
-        let mut registered = FastMap::default();
-        registered.try_reserve(n).map_err(out_of_memory(n))?;
         Ok(TierPool {
             block_size,
             salt_hash,
@@ -184,7 +181,7 @@ impl TierPool {
             tail: NIL,
             by_registration: BTreeMap::new(),
             inactive: 0,
-            registered,
+            registered: FastMap::default(),
             counter: 0,
             events: Vec::new(),
             evictions: 0,
