@@ -224,7 +224,7 @@ export const EXPORTS = {
   kv_load_add_request: ['index', 'generation', 'request', 'lo', 'hi', 'dpRank', 'len', 'prefill'],
   kv_load_prefill_done: ['index', 'generation', 'request'],
   kv_load_free: ['index', 'generation', 'request'],
-  kv_load_potential: ['index', 'generation', 'len'],
+  kv_load_potential: ['index', 'generation', 'len', 'chained'],
   kv_router_choose: ['len', 'isl', 'temperature', 'draw'],
   kv_pool_new: ['capacity', 'blockSize', 'saltLo', 'saltHi', 'policy'],
   kv_pool_with_ids: ['count', 'blockSize', 'saltLo', 'saltHi', 'policy'],
@@ -388,7 +388,7 @@ export interface RawExports {
   /** `kv_load_free`. */
   kv_load_free(index: number, generation: number, request: number): number;
   /** `kv_load_potential`. */
-  kv_load_potential(index: number, generation: number, len: number): number;
+  kv_load_potential(index: number, generation: number, len: number, chained: number): number;
   /** `kv_router_choose`. */
   kv_router_choose(len: number, isl: number, temperature: number, draw: number): number;
   /** `kv_pool_new`. */

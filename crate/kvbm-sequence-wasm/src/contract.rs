@@ -456,7 +456,7 @@ exports! {
     kv_load_add_request(H, G, "request", "lo", "hi", "dpRank", "len", "prefill");
     kv_load_prefill_done(H, G, "request");
     kv_load_free(H, G, "request");
-    kv_load_potential(H, G, "len");
+    kv_load_potential(H, G, "len", "chained");
     kv_router_choose("len", "isl", "temperature", "draw");
     kv_pool_new("capacity", "blockSize", "saltLo", "saltHi", "policy");
     kv_pool_with_ids("count", "blockSize", "saltLo", "saltHi", "policy");

@@ -458,7 +458,7 @@ export class KvRouter {
     for (const s of exact.scores) Object.assign(entry(key(s.workerId, s.dpRank)), { device: s.blocks, treeSize: s.treeSize });
     for (const t of exact.tiers ?? []) Object.assign(entry(key(t.workerId, t.dpRank)), { host: t.host, disk: t.disk });
     for (const s of predicted?.scores ?? []) entry(key(s.workerId, s.dpRank)).predicted = s.blocks;
-    const loads = new Map(this.#bookings.tracker.potentialLoads(p.sequence).map((l) => [key(l.workerId, l.dpRank), l]));
+    const loads = new Map(this.#bookings.tracker.potentialLoads(p.sequence, { chained: true }).map((l) => [key(l.workerId, l.dpRank), l]));
     const candidates: CostCandidate[] = eligible.map((w) => {
       const k = key(w.workerId, w.dpRank);
       const e = overlap.get(k);

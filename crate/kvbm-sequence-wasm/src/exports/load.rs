@@ -94,16 +94,21 @@ pub extern "C" fn kv_load_free(index: u32, generation: u32, request: u32) -> i32
     run(|st| Ok(st.table.load(index, generation)?.free(request)?))
 }
 
-/// Potential loads for the `len / 2` hashes in the input buffer. Output per worker:
+/// Potential loads for the `len / 2` hashes in the input buffer (`chained` ≠ 0: they are one
+/// request's chained sequence hashes, see `LoadTracker::potential_loads_chained`). Output per worker:
 /// `worker_lo, worker_hi, dp_rank, active_blocks, prefill (f64 bits lo, hi)`; `ret[0]` = the
 /// number of running requests.
 #[no_mangle]
-pub extern "C" fn kv_load_potential(index: u32, generation: u32, len: u32) -> i32 {
+pub extern "C" fn kv_load_potential(index: u32, generation: u32, len: u32, chained: u32) -> i32 {
     run(|st| {
         let (words, table, reply) = st.with_input(len)?;
         let hs = u64s_of(words)?;
         let tracker = table.load(index, generation)?;
-        let loads = tracker.potential_loads(&hs)?;
+        let loads = if chained != 0 {
+            tracker.potential_loads_chained(&hs)?
+        } else {
+            tracker.potential_loads(&hs)?
+        };
         let words = loads.iter().flat_map(|l| {
             let bits = l.prefill_tokens.to_bits();
             [
