@@ -83,6 +83,7 @@ export type { StageOptions } from './core/assignments.js';
 export { SimulatedWorker, type RequestFigures, type SimulatedWorkerOptions } from './sim/worker.js';
 export { TRACE_BLOCK_TOKENS, outputTokens, parseTrace, promptTokens, type ParseTraceOptions, type TraceRequest } from './sim/trace.js';
 export { replayTrace, type ReplayResult } from './sim/replay.js';
+export { formatTrace, syntheticTrace, type SyntheticOptions } from './sim/synthetic.js';
 export {
   REPLAY_POLICIES,
   kvBytesPerToken,

@@ -2,6 +2,7 @@
  * The `kvbm-sequence` command:
  * - `kvbm-sequence replay <trace.jsonl> [options]`: replays a Mooncake-format trace through
  *   simulated workers and a router, prints a table (or `--json`).
+ * - `kvbm-sequence synth [options]`: a synthetic trace (prefix groups, sessions) as JSON lines.
  * - `kvbm-sequence hash [file|-] [options]`: block and sequence hashes of tokens (whitespace-
  *   or comma-separated integers, or a JSON array), for operators who compare with an engine.
  * - `kvbm-sequence engine …` / `route …`: a simulated vLLM engine and the KV-aware HTTP router
@@ -22,6 +23,9 @@ import {
   replayTrace,
   parseTimingTable,
   REPLAY_POLICIES,
+  formatTrace,
+  syntheticTrace,
+  type SyntheticOptions,
   type ReplayOptions,
   type ReplayPolicy,
 } from 'kvbm-sequence';
@@ -37,6 +41,9 @@ const USAGE = `usage:
                        [--slo-ttft MS] [--slo-itl MS] [--slo-e2e MS]
                        [--per-request FILE] [--limit N] [--json]
                        policies: ${REPLAY_POLICIES.join(', ')}
+  kvbm-sequence synth [--sessions N] [--turns T] [--prefix-groups G] [--shared-prefix-ratio R]
+                      [--input-tokens N] [--output-tokens N] [--turn-tokens N] [--rate R]
+                      [--think-ms MS] [--trace-block-size N] [--seed S]     (JSON lines on stdout)
   kvbm-sequence hash [file|-] [--block-size B] [--salt-hash S | --salt TEXT --lora NAME] [--json]
   kvbm-sequence engine [--port P] [--worker-id N] [--block-size B] [--g1-tokens X]
                        [--prefill-tps T] [--decode-ms D] [--kv-events tcp://HOST:PORT]
@@ -88,6 +95,20 @@ const FLAGS: Record<string, readonly string[]> = {
     'help',
   ],
   hash: ['block-size', 'salt-hash', 'salt', 'lora', 'json', 'help'],
+  synth: [
+    'sessions',
+    'turns',
+    'prefix-groups',
+    'shared-prefix-ratio',
+    'input-tokens',
+    'output-tokens',
+    'turn-tokens',
+    'rate',
+    'think-ms',
+    'trace-block-size',
+    'seed',
+    'help',
+  ],
   ...SERVE_FLAGS,
 };
 
@@ -223,6 +244,24 @@ function replay(positional: string[], flags: Map<string, string | true>): void {
   else console.log(replayTable(result));
 }
 
+function synth(flags: Map<string, string | true>): void {
+  const options: SyntheticOptions = {
+    sessions: intFlag(flags, 'sessions', 1),
+    turnsPerSession: intFlag(flags, 'turns', 1),
+    prefixGroups: intFlag(flags, 'prefix-groups', 1),
+    sharedPrefixRatio: numberFlag(flags, 'shared-prefix-ratio', 0),
+    inputTokens: intFlag(flags, 'input-tokens', 1),
+    outputTokens: intFlag(flags, 'output-tokens', 0),
+    turnTokens: intFlag(flags, 'turn-tokens', 1),
+    ratePerSecond: numberFlag(flags, 'rate', 0),
+    thinkTimeMs: numberFlag(flags, 'think-ms', 0),
+    traceBlockSize: intFlag(flags, 'trace-block-size', 1),
+    seed: intFlag(flags, 'seed', 0),
+  };
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SyntheticOptions;
+  process.stdout.write(`${formatTrace(syntheticTrace(defined))}\n`);
+}
+
 function hash(positional: string[], flags: Map<string, string | true>): void {
   const source = positional[0] ?? '-';
   const text = readFileSync(source === '-' ? 0 : source, 'utf8').trim();
@@ -260,13 +299,14 @@ function hash(positional: string[], flags: Map<string, string | true>): void {
 export function main(argv: string[]): number {
   try {
     const [command, ...rest] = argv;
-    if (command === 'replay' || command === 'hash') {
+    if (command === 'replay' || command === 'hash' || command === 'synth') {
       const { positional, flags } = parseArgs(rest, command);
       if (flags.has('help')) {
         console.log(USAGE);
         return 0;
       }
       if (command === 'replay') replay(positional, flags);
+      else if (command === 'synth') synth(flags);
       else hash(positional, flags);
       return 0;
     }

@@ -105,6 +105,19 @@ impl BlockSequence {
         }
     }
 
+    /// Makes room for `tokens` more tokens (and their blocks) at once, so that appending them
+    /// one by one does not grow the storage in doubling steps. Fails with `OutOfMemory`,
+    /// changing nothing.
+    pub fn reserve_tokens(&mut self, tokens: usize) -> Result<()> {
+        let blocks = tokens / self.block_size + 1;
+        self.tokens
+            .try_reserve_exact(tokens)
+            .map_err(crate::error::out_of_memory(tokens))?;
+        self.blocks
+            .try_reserve_exact(blocks)
+            .map_err(crate::error::out_of_memory(blocks))
+    }
+
     /// Appends one token; returns the index of the block it completed, or `None`.
     pub fn append_token(&mut self, token: u32) -> Result<Option<usize>> {
         Ok(self.extend_tokens(&[token])?.map(|range| range.start))

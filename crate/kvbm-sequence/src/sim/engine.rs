@@ -9,7 +9,7 @@
 //! Place: `crate/kvbm-sequence/src/sim/engine.rs`.
 
 use super::config::{Preemption, SimConfig};
-use super::report::RequestStats;
+use super::report::{Gaps, RequestStats};
 use super::timing::{scaled, transfer_ms, PassLoad};
 use super::trace::output_token;
 use crate::error::Result;
@@ -483,7 +483,7 @@ impl Engine {
         &mut self,
         now: f64,
         stats: &mut [RequestStats],
-        gaps: &mut Vec<f64>,
+        gaps: &mut Gaps,
         out: &mut PassOutcome,
     ) -> Result<()> {
         self.pass_end = None;
@@ -499,7 +499,7 @@ impl Engine {
                 true
             } else {
                 if let Some(gap) = s.token(now) {
-                    gaps.push(gap);
+                    gaps.add(gap)?;
                 }
                 r.emitted += 1;
                 if r.emitted == 1 {

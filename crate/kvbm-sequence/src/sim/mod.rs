@@ -27,7 +27,7 @@ use crate::tiers::pool::TierPool;
 use config::{require, SimConfig};
 use engine::{Engine, Live, PassOutcome};
 use policy::{RouteInput, Router};
-use report::{summarize, Report, RequestStats, WorkerReport};
+use report::{summarize, Gaps, Report, RequestStats, WorkerReport};
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use trace::{Trace, NO_SESSION};
@@ -84,7 +84,7 @@ pub struct Simulation {
     engines: Vec<Engine>,
     router: Router,
     stats: Vec<RequestStats>,
-    gaps: Vec<f64>,
+    gaps: Gaps,
     ready: BinaryHeap<Reverse<Ready>>,
     next_turn: Vec<u32>,
     delay: Vec<f64>,
@@ -148,15 +148,6 @@ impl Simulation {
                 None => firsts.push(i),
             }
         }
-        // Every gap between tokens is kept for the exact ITL percentiles: reserved once (a
-        // request gives one gap fewer than its tokens; skipped ones none).
-        let gaps_needed: usize = stats
-            .iter()
-            .filter(|s| !s.skipped)
-            .map(|s| s.output_tokens.saturating_sub(1) as usize)
-            .sum();
-        let mut gaps = Vec::new();
-        crate::error::try_reserve(&mut gaps, gaps_needed)?;
         let t0 = firsts
             .iter()
             .map(|&i| trace.rows[i].timestamp_ms)
@@ -178,7 +169,7 @@ impl Simulation {
             engines,
             router,
             stats,
-            gaps,
+            gaps: Gaps::default(),
             ready,
             next_turn,
             delay,
@@ -317,7 +308,9 @@ impl Simulation {
         }
         let r = &self.trace.rows[i];
         let tokens = self.trace.prompt_tokens(r, self.cfg.trace_block_size)?;
-        let seq = BlockSequence::new(&tokens, self.cfg.block_size as usize, self.salt)?;
+        let mut seq = BlockSequence::new(&tokens, self.cfg.block_size as usize, self.salt)?;
+        // Room for the output up front: appending token by token would double the storage.
+        seq.reserve_tokens(r.output_length as usize)?;
         let local: Vec<u64> = seq.block_hashes().collect();
         let mut chained = Vec::with_capacity(local.len());
         chain_local_hashes(&local, |_, h| chained.push(h));
@@ -334,9 +327,8 @@ impl Simulation {
         Ok(())
     }
 
-    /// The report (complete once [`Simulation::run`] returned `true`); sorts the kept gaps in
-    /// place (no copy of them).
-    pub fn report(&mut self) -> Report {
+    /// The report (complete once [`Simulation::run`] returned `true`).
+    pub fn report(&self) -> Report {
         let per_worker = self
             .engines
             .iter()
@@ -346,7 +338,7 @@ impl Simulation {
                 ..WorkerReport::default()
             })
             .collect();
-        let mut r = summarize(&self.stats, &mut self.gaps, self.cfg.slo_ms, per_worker);
+        let mut r = summarize(&self.stats, &self.gaps, self.cfg.slo_ms, per_worker);
         for e in &self.engines {
             r.onboarded_blocks += e.onboarded_blocks;
             r.offloaded_blocks += e.offloaded_blocks;

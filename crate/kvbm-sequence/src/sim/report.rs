@@ -129,6 +129,61 @@ impl LatencySummary {
     }
 }
 
+/// Every gap between tokens, pooled, kept as (value, count): a pass's duration is the gap of
+/// every request that emitted in it, so the distinct values are far fewer than the gaps, and the
+/// percentiles stay exact.
+#[derive(Clone, Debug, Default)]
+pub struct Gaps {
+    counts: crate::collections::FastMap<u64, u64>,
+    total: u64,
+    sum: f64,
+}
+
+impl Gaps {
+    /// Adds one gap (ms).
+    pub fn add(&mut self, gap: f64) -> crate::error::Result<()> {
+        self.counts
+            .try_reserve(1)
+            .map_err(crate::error::out_of_memory(1))?;
+        *self.counts.entry(gap.to_bits()).or_insert(0) += 1;
+        self.total += 1;
+        self.sum += gap;
+        Ok(())
+    }
+
+    /// The summary, by the same rank rule as [`LatencySummary::of`].
+    pub fn summary(&self) -> crate::error::Result<LatencySummary> {
+        if self.total == 0 {
+            return Ok(LatencySummary::default());
+        }
+        let mut values: Vec<(f64, u64)> = Vec::new();
+        crate::error::try_reserve(&mut values, self.counts.len())?;
+        values.extend(self.counts.iter().map(|(&b, &n)| (f64::from_bits(b), n)));
+        crate::collections::sort::sort_by(&mut values, |a, b| {
+            a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let at = |p: f64| {
+            let rank = (((self.total - 1) as f64) * p / 100.0).round() as u64;
+            let mut seen = 0;
+            for &(v, n) in &values {
+                seen += n;
+                if rank < seen {
+                    return v;
+                }
+            }
+            values.last().map_or(0.0, |v| v.0)
+        };
+        Ok(LatencySummary {
+            mean: self.sum / self.total as f64,
+            min: values.first().map_or(0.0, |v| v.0),
+            max: values.last().map_or(0.0, |v| v.0),
+            p50: at(50.0),
+            p90: at(90.0),
+            p99: at(99.0),
+        })
+    }
+}
+
 /// Goodput at the configured SLOs.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Goodput {
@@ -213,7 +268,7 @@ pub struct Report {
 /// Builds the totals and summaries from the per-request records.
 pub fn summarize(
     stats: &[RequestStats],
-    gaps: &mut [f64],
+    gaps: &Gaps,
     slo_ms: [Option<f64>; 3],
     per_worker: Vec<WorkerReport>,
 ) -> Report {
@@ -282,7 +337,7 @@ pub fn summarize(
     r.ttst_ms = LatencySummary::of(&mut ttst);
     r.tpot_ms = LatencySummary::of(&mut tpot);
     r.e2e_ms = LatencySummary::of(&mut e2e);
-    r.itl_ms = LatencySummary::of(gaps);
+    r.itl_ms = gaps.summary().unwrap_or_default();
     if slo_ms.iter().any(Option::is_some) {
         good.request_throughput_rps = rate(good.completed_requests as f64);
         good.output_throughput_tok_s = rate(good.output_throughput_tok_s);
@@ -294,6 +349,19 @@ pub fn summarize(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pooled_gaps_summarise_as_the_same_values_one_by_one() {
+        let values = [
+            20.0, 20.0, 35.5, 20.0, 800.25, 35.5, 1.0, 20.0, 20.0, 9.0, 20.0,
+        ];
+        let mut g = Gaps::default();
+        for v in values {
+            g.add(v).unwrap();
+        }
+        let mut one_by_one = values.to_vec();
+        assert_eq!(g.summary().unwrap(), LatencySummary::of(&mut one_by_one));
+    }
 
     #[test]
     fn percentiles_take_the_value_at_the_rounded_rank() {

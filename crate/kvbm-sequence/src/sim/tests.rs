@@ -49,7 +49,7 @@ fn run(cfg: SimConfig, t: Trace) -> Simulation {
 fn an_isolated_request_takes_its_prefill_then_one_decode_step_per_token() {
     // Pass 1: 8 prompt tokens (8 ms) + the first token's decode step (10 ms) → t1 = 18;
     // then one 10 ms pass per token: 28, 38.
-    let mut sim = run(config(100), trace(&[(0.0, &[1, 2], 3)]));
+    let sim = run(config(100), trace(&[(0.0, &[1, 2], 3)]));
     let s = &sim.requests()[0];
     assert_eq!(
         (s.first_token, s.second_token, s.last_token),
@@ -84,7 +84,7 @@ fn two_requests_share_the_token_budget_and_the_second_prompt_is_chunked() {
 fn a_later_request_hits_the_prefix_an_earlier_one_registered() {
     // r1 arrives at 100 (r0 done at 18) sharing r0's first block: 4 tokens hit, 4 computed.
     // vLLM recomputes at least the last prompt token, so a full-prompt match is cut to 1 block.
-    let mut sim = run(
+    let sim = run(
         config(100),
         trace(&[(0.0, &[1, 2], 1), (100.0, &[1, 3], 1), (200.0, &[1, 2], 1)]),
     );
@@ -104,7 +104,7 @@ fn running_out_of_g1_preempts_the_newest_request_which_recomputes_later() {
     // (tokens at 36 … 96; its later blocks fit as r1's freed ones). At 96 r0 completes; r1's
     // first block was evicted, so it recomputes prompt + 1 emitted token: 9 ms + 10 ms → 115,
     // then 6 more tokens → 175.
-    let mut sim = run(config(4), trace(&[(0.0, &[1, 2], 8), (0.0, &[3, 4], 8)]));
+    let sim = run(config(4), trace(&[(0.0, &[1, 2], 8), (0.0, &[3, 4], 8)]));
     let r = sim.requests();
     assert_eq!(
         (r[0].first_token, r[0].completed_at),
@@ -119,7 +119,7 @@ fn running_out_of_g1_preempts_the_newest_request_which_recomputes_later() {
 
 #[test]
 fn a_prompt_larger_than_g1_is_rejected_and_excluded_from_latency() {
-    let mut sim = run(config(1), trace(&[(0.0, &[1, 2], 1)]));
+    let sim = run(config(1), trace(&[(0.0, &[1, 2], 1)]));
     let r = sim.report();
     assert_eq!(
         (r.rejected_requests, r.completed_requests, r.ttft_ms.mean),
