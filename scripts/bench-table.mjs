@@ -42,7 +42,11 @@ function label(key) {
     [/^w7-find-matches/, () => 'W7 `findMatches`, 8,192-block prompt on that index'],
     [/^w8-pool-cycle/, () => 'W8 `TierPool` cycle: allocate 8,192 (evicting), register, release, match, release'],
     [/^w11-route-book/, () => 'W11 `KvRouter.tryRoute` + `free`, 8,192-token prompt on the W7 index'],
-    [/^w9-replay/, () => 'W9 `replayTrace`, the whole Mooncake trace (4 workers, round-robin, G1 1 M + G2 4 M tokens)'],
+    [
+      /^w9-simulate-bs/,
+      () =>
+        `W9 \`replayTrace\`, the whole Mooncake trace through the simulator (defaults: 4 workers, KV-aware), block size ${key.replace(/^w9-simulate-bs/, '')}`,
+    ],
   ];
   for (const [re, f] of rules) if (re.test(key)) return f();
   return key;
@@ -58,8 +62,9 @@ for (const key of Object.keys(r.library).sort((a, b) => order(a).localeCompare(o
   const per = (s) => s.median / s.units;
   if (key.startsWith('w9')) {
     const rps = (s) => `${n(Math.round(s.units / (s.median / 1e9)))} requests/s`;
+    const secs = (s) => `${(s.median / 1e9).toFixed(1)} s`;
     rows.push(
-      `| ${label(key)} | ${rps(lib)} | — | ${pure ? rps(pure) : '—'} | — | ${pure ? `${(pure.median / lib.median).toFixed(1)}×` : '—'} |`,
+      `| ${label(key)} | ${rps(lib)} (${secs(lib)}) | ${nat ? `${rps(nat)} (${secs(nat)})` : '—'} | ${pure ? rps(pure) : '—'} | ${nat ? `${(lib.median / nat.median).toFixed(2)}×` : '—'} | ${pure ? `${(pure.median / lib.median).toFixed(1)}×` : '—'} |`,
     );
     continue;
   }
