@@ -92,9 +92,12 @@ impl KvIndex {
     ) -> Result<()> {
         // Reserve everything first, so that nothing below can fail half-way.
         let slot = self.slot_or_insert(worker)?;
+        // The new nodes' entries, plus the children of the one existing parent that may pass
+        // the scan limit (the first new node's; every later one's parent is new).
+        let entries = fresh + SCAN_CHILDREN as usize + 1;
         self.children
-            .try_reserve(fresh)
-            .map_err(out_of_memory(fresh))?;
+            .try_reserve(entries)
+            .map_err(out_of_memory(entries))?;
         crate::error::try_reserve(&mut self.nodes, fresh)?;
         crate::error::try_reserve(&mut self.free_nodes, fresh + self.nodes.len())?;
         if self.ttl.is_some() {
@@ -173,7 +176,19 @@ impl KvIndex {
         }
         self.nodes[parent as usize].first_child = id;
         self.nodes[parent as usize].children += 1;
-        self.children.insert((parent, tokens_hash), id);
+        // Only parents with more children than a scan takes are in the map.
+        let count = self.nodes[parent as usize].children;
+        if count == SCAN_CHILDREN + 1 {
+            let mut c = id;
+            while c != NIL {
+                let n = &self.nodes[c as usize];
+                let next = n.next;
+                self.children.insert((parent, n.tokens_hash), c);
+                c = next;
+            }
+        } else if count > SCAN_CHILDREN + 1 {
+            self.children.insert((parent, tokens_hash), id);
+        }
         id
     }
 
@@ -191,8 +206,20 @@ impl KvIndex {
         if next != NIL {
             self.nodes[next as usize].prev = prev;
         }
+        let before = self.nodes[parent as usize].children;
         self.nodes[parent as usize].children -= 1;
-        self.children.remove(&(parent, tokens_hash));
+        if before > SCAN_CHILDREN {
+            self.children.remove(&(parent, tokens_hash));
+        }
+        if before == SCAN_CHILDREN + 1 {
+            // Back within a scan: the parent's other children leave the map.
+            let mut c = self.nodes[parent as usize].first_child;
+            while c != NIL {
+                let n = &self.nodes[c as usize];
+                self.children.remove(&(parent, n.tokens_hash));
+                c = n.next;
+            }
+        }
         let n = &mut self.nodes[id as usize];
         n.holders = Holders::default();
         n.first_child = NIL;

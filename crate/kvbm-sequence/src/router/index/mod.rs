@@ -7,9 +7,10 @@
 //! worker off the node and everything below it, so the invariant is kept; `find_matches` relies
 //! on it (workers only drop out along a path). A node no worker holds is freed at once.
 //!
-//! Nodes live in an arena (`Vec`) with a free list; children are found through one hash map
-//! keyed by (parent, local hash) and enumerated through sibling links, so a node costs no map of
-//! its own.
+//! Nodes live in an arena (`Vec`) with a free list; children are enumerated through sibling
+//! links and, for the few parents with more than [`SCAN_CHILDREN`] of them, also found through
+//! one hash map keyed by (parent, local hash) — a chain of single children (the usual shape)
+//! costs no map entry at all.
 //!
 //! Place: `crate/kvbm-sequence/src/router/index/mod.rs`.
 

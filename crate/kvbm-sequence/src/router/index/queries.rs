@@ -147,6 +147,20 @@ impl KvIndex {
                 return Err(format!("node {}: children map disagrees", id));
             }
         }
+        let mapped: usize = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(id, n)| !free.contains(&(*id as u32)) && n.children > SCAN_CHILDREN)
+            .map(|(_, n)| n.children as usize)
+            .sum();
+        if mapped != self.children.len() {
+            return Err(format!(
+                "children map holds {} entries, parents past the scan limit have {}",
+                self.children.len(),
+                mapped
+            ));
+        }
         if entries != self.entries {
             return Err(format!(
                 "{} entries counted, {} held",

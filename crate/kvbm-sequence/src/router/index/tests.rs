@@ -175,3 +175,25 @@ fn pruning_drops_the_earliest_records_first_down_to_the_target() {
     assert_eq!(idx.size(), 1);
     idx.check_invariants().unwrap();
 }
+
+#[test]
+fn a_parent_past_the_scan_limit_is_found_through_the_map_and_leaves_it_below() {
+    let mut idx = KvIndex::new();
+    idx.apply_stored(w(0), None, &blocks(&[1])).unwrap();
+    // Twelve children under block 1, then back down to three.
+    for c in 0..12u64 {
+        idx.apply_stored(w(0), Some(100), &blocks(&[10 + c]))
+            .unwrap();
+        idx.check_invariants().unwrap();
+    }
+    assert_eq!(idx.children.len(), 12);
+    for c in 0..12u64 {
+        assert_eq!(score_of(&idx.find_matches(&[1, 10 + c], false), 0), Some(2));
+    }
+    for c in 0..9u64 {
+        idx.apply_removed(w(0), &[(10 + c) * 100]).unwrap();
+        idx.check_invariants().unwrap();
+    }
+    assert_eq!(idx.children.len(), 0);
+    assert_eq!(score_of(&idx.find_matches(&[1, 21], false), 0), Some(2));
+}
