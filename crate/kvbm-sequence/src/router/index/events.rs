@@ -178,16 +178,20 @@ impl KvIndex {
         self.nodes[parent as usize].children += 1;
         // Only parents with more children than a scan takes are in the map.
         let count = self.nodes[parent as usize].children;
-        if count == SCAN_CHILDREN + 1 {
-            let mut c = id;
-            while c != NIL {
-                let n = &self.nodes[c as usize];
-                let next = n.next;
-                self.children.insert((parent, n.tokens_hash), c);
-                c = next;
+        match count.cmp(&(SCAN_CHILDREN + 1)) {
+            std::cmp::Ordering::Less => {}
+            std::cmp::Ordering::Equal => {
+                let mut c = id;
+                while c != NIL {
+                    let n = &self.nodes[c as usize];
+                    let next = n.next;
+                    self.children.insert((parent, n.tokens_hash), c);
+                    c = next;
+                }
             }
-        } else if count > SCAN_CHILDREN + 1 {
-            self.children.insert((parent, tokens_hash), id);
+            std::cmp::Ordering::Greater => {
+                self.children.insert((parent, tokens_hash), id);
+            }
         }
         id
     }
