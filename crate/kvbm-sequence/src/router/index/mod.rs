@@ -8,7 +8,7 @@
 //! on it (workers only drop out along a path). A node no worker holds is freed at once.
 //!
 //! Nodes live in an arena (`Vec`) with a free list; children are enumerated through sibling
-//! links and, for the few parents with more than [`SCAN_CHILDREN`] of them, also found through
+//! links and, for the few parents with more than `SCAN_CHILDREN` of them, also found through
 //! one hash map keyed by (parent, local hash) — a chain of single children (the usual shape)
 //! costs no map entry at all.
 //!
