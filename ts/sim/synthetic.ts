@@ -8,6 +8,7 @@
  * @module
  */
 
+import { seededRandom } from '../router/select.js';
 import { TRACE_BLOCK_TOKENS, type TraceRequest } from './trace.js';
 
 /** Options of {@link syntheticTrace}. */
@@ -48,18 +49,6 @@ function positive(v: unknown, name: string): number {
   return v;
 }
 
-/** Mulberry32: a small seeded generator of uniform numbers in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /**
  * Generates the workload: session `i` starts at a Poisson arrival, in group `i mod prefixGroups`;
  * its first prompt is the group's system prompt (`sharedPrefixRatio` of `inputTokens`) plus its
@@ -96,7 +85,7 @@ export function syntheticTrace(options: SyntheticOptions = {}): TraceRequest[] {
   if (typeof think !== 'number' || !Number.isFinite(think) || think < 0)
     throw new RangeError(`options.thinkTimeMs must be a number >= 0, got ${String(think)}`);
   const tbs = whole(options.traceBlockSize ?? TRACE_BLOCK_TOKENS, 'traceBlockSize', 1);
-  const random = mulberry32(whole(options.seed ?? 0, 'seed', 0));
+  const random = seededRandom(whole(options.seed ?? 0, 'seed', 0));
 
   const blocks = (tokens: number) => Math.ceil(tokens / tbs);
   const sharedBlocks = Math.floor((isl * ratio) / tbs);

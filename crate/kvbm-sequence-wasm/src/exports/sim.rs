@@ -67,20 +67,10 @@ impl<'a> Numbers<'a> {
 }
 
 fn policy(v: u32) -> Result<PolicyKind, Failure> {
-    use PolicyKind::*;
-    [
-        RoundRobin,
-        Random,
-        Kv,
-        KvNewest,
-        KvApprox,
-        SglangCacheAware,
-        Llmd,
-        Session,
-    ]
-    .get(v as usize)
-    .copied()
-    .ok_or_else(|| bad("unknown sim policy"))
+    PolicyKind::ALL
+        .get(v as usize)
+        .copied()
+        .ok_or_else(|| bad("unknown sim policy"))
 }
 
 fn config(n: &mut Numbers<'_>) -> Result<SimConfig, Failure> {

@@ -37,6 +37,20 @@ pub enum PolicyKind {
     Session,
 }
 
+impl PolicyKind {
+    /// Every policy, in the order of the wire contract's `sim policy` selector.
+    pub const ALL: [PolicyKind; 8] = [
+        PolicyKind::RoundRobin,
+        PolicyKind::Random,
+        PolicyKind::Kv,
+        PolicyKind::KvNewest,
+        PolicyKind::KvApprox,
+        PolicyKind::SglangCacheAware,
+        PolicyKind::Llmd,
+        PolicyKind::Session,
+    ];
+}
+
 /// Every setting of a simulation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimConfig {
