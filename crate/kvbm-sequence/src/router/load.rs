@@ -4,14 +4,14 @@
 //!
 //! Place: `crate/kvbm-sequence/src/router/load.rs`.
 
-use crate::collections::FastMap;
+use crate::collections::{FastMap, HashCounts};
 use crate::error::{out_of_memory, try_reserve, Error, Result};
 use crate::router::index::WorkerKey;
 
 #[derive(Clone, Debug)]
 struct Load {
     key: WorkerKey,
-    blocks: FastMap<u64, u32>,
+    blocks: HashCounts,
     prefill: f64,
 }
 
@@ -63,7 +63,7 @@ impl LoadTracker {
             try_reserve(&mut self.workers, 1)?;
             self.workers.push(Load {
                 key,
-                blocks: FastMap::default(),
+                blocks: HashCounts::default(),
                 prefill: 0.0,
             });
         }
@@ -119,7 +119,7 @@ impl LoadTracker {
             .try_reserve(hashes.len())
             .map_err(out_of_memory(hashes.len()))?;
         for &h in hashes {
-            *w.blocks.entry(h).or_insert(0) += 1;
+            w.blocks.increment(h);
         }
         w.prefill += prefill;
         self.requests.insert(
@@ -154,13 +154,8 @@ impl LoadTracker {
             .ok_or_else(|| unknown(request))?;
         if let Some(w) = self.workers.iter_mut().find(|w| w.key == r.worker) {
             w.prefill -= r.prefill;
-            for h in &r.hashes {
-                if let Some(n) = w.blocks.get_mut(h) {
-                    *n -= 1;
-                    if *n == 0 {
-                        w.blocks.remove(h);
-                    }
-                }
+            for &h in &r.hashes {
+                w.blocks.decrement(h);
             }
         }
         Ok(())
@@ -175,10 +170,7 @@ impl LoadTracker {
         let mut out = Vec::new();
         try_reserve(&mut out, self.workers.len())?;
         for w in &self.workers {
-            let present = hashes
-                .iter()
-                .take_while(|h| w.blocks.contains_key(h))
-                .count();
+            let present = hashes.iter().take_while(|&&h| w.blocks.contains(h)).count();
             out.push(PotentialLoad {
                 worker: w.key,
                 active_blocks: w.blocks.len() + hashes.len() - present,
@@ -203,10 +195,7 @@ impl LoadTracker {
             let extra = if w.blocks.is_empty() {
                 distinct.len()
             } else {
-                distinct
-                    .keys()
-                    .filter(|h| !w.blocks.contains_key(h))
-                    .count()
+                distinct.keys().filter(|&&h| !w.blocks.contains(h)).count()
             };
             out.push(PotentialLoad {
                 worker: w.key,
