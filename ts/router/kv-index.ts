@@ -300,6 +300,18 @@ export class KvIndex extends WasmObject {
     return index;
   }
 
+  /**
+   * @internal The handles a routing decision reads (`kv_router_decide`): this index, then its
+   * host, disk and external trees ((0, 0) for a tier no event named yet). Counts as a change:
+   * the decision moves an approximate index's time on.
+   */
+  decisionHandles(): number[] {
+    const out = [this.index, this.generation];
+    for (const tier of LOWER_TIERS) out.push(...(this.#tiers.get(tier)?.handle() ?? [0, 0]));
+    this.changed();
+    return out;
+  }
+
   /** Frees the index and its lower-tier trees. */
   override free(): void {
     for (const index of this.#tiers.values()) index.free();

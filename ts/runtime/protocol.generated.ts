@@ -90,10 +90,10 @@ export const POSITION_LIMIT = 16777216;
 export const NULL_COUNT = 0xffffffff;
 /** Words per index dump entry. */
 export const DUMP_WORDS = 12;
-/** Words of the cost parameters (`kv_router_choose`). */
+/** Words of the cost parameters (`kv_router_decide`). */
 export const COST_PARAM_WORDS = 14;
-/** Words per cost candidate (`kv_router_choose`). */
-export const COST_CANDIDATE_WORDS = 14;
+/** Words per eligible worker (`kv_router_decide`). */
+export const DECIDE_WORKER_WORDS = 3;
 /** First word of every snapshot ("KVSN"). */
 export const SNAPSHOT_MAGIC = 0x4e53564b;
 /** The snapshot format version. */
@@ -105,6 +105,10 @@ export const SnapshotKind = {
   Pool: 3,
   Index: 4,
 } as const;
+/** Handles at the head of `kv_router_decide`'s input, in order. */
+export const DECIDE_SOURCES = ['device', 'host', 'disk', 'external', 'predicted', 'load'] as const;
+/** f64 values per eligible worker in `kv_router_decide`'s output. */
+export const DECIDE_CANDIDATE_FIELDS = ['device', 'host', 'disk', 'predicted', 'treeSize', 'prefillTokens', 'decodeBlocks', 'cost'] as const;
 /** Simulator settings, in `kv_sim_new`'s order. */
 export const SIM_CONFIG_FIELDS = ['workers', 'blockSize', 'traceBlockSize', 'g1Blocks', 'g2Blocks', 'eviction', 'maxNumSeqs', 'maxNumBatchedTokens', 'enableChunkedPrefill', 'enablePrefixCaching', 'preemptionMode', 'maxModelLen', 'timing', 'prefillTokensPerSecond', 'decodeMsPerToken', 'speedupRatio', 'decodeSpeedupRatio', 'kvBytesPerToken', 'bandwidthG2ToG1Gbps', 'router', 'sessionBase', 'overlapScoreWeight', 'temperature', 'overlapScoreCreditDecay', 'approxTtlMs', 'cacheThreshold', 'balanceAbsThreshold', 'balanceRelThreshold', 'llmdPrefixWeight', 'llmdQueueWeight', 'llmdKvWeight', 'seed', 'arrivalSpeedupRatio', 'concurrency', 'sloTtftMs', 'sloItlMs', 'sloE2eMs'] as const;
 /** Numbers per trace row in `kv_sim_new`. */
@@ -225,7 +229,7 @@ export const EXPORTS = {
   kv_load_prefill_done: ['index', 'generation', 'request'],
   kv_load_free: ['index', 'generation', 'request'],
   kv_load_potential: ['index', 'generation', 'len', 'chained'],
-  kv_router_choose: ['len', 'isl', 'temperature', 'draw'],
+  kv_router_decide: ['len', 'isl', 'temperature', 'draw', 'now', 'tieByTreeSize'],
   kv_pool_new: ['capacity', 'blockSize', 'saltLo', 'saltHi', 'policy'],
   kv_pool_with_ids: ['count', 'blockSize', 'saltLo', 'saltHi', 'policy'],
   kv_pool_info: ['index', 'generation'],
@@ -389,8 +393,8 @@ export interface RawExports {
   kv_load_free(index: number, generation: number, request: number): number;
   /** `kv_load_potential`. */
   kv_load_potential(index: number, generation: number, len: number, chained: number): number;
-  /** `kv_router_choose`. */
-  kv_router_choose(len: number, isl: number, temperature: number, draw: number): number;
+  /** `kv_router_decide`. */
+  kv_router_decide(len: number, isl: number, temperature: number, draw: number, now: number, tieByTreeSize: number): number;
   /** `kv_pool_new`. */
   kv_pool_new(capacity: number, blockSize: number, saltLo: number, saltHi: number, policy: number): number;
   /** `kv_pool_with_ids`. */

@@ -8,7 +8,8 @@
 //! Place: `crate/kvbm-sequence-bench/src/main.rs`.
 
 use indexmap::IndexMap;
-use kvbm_sequence::router::cost::{choose, costs, CostInput, CostParams};
+use kvbm_sequence::router::cost::CostParams;
+use kvbm_sequence::router::decide::{decide, Choice, Request, Sources};
 use kvbm_sequence::router::hashes::chain_local_hashes;
 use kvbm_sequence::router::index::{KvIndex, StoredBlock, WorkerKey};
 use kvbm_sequence::router::load::LoadTracker;
@@ -453,23 +454,29 @@ fn main() {
     );
 
     // W11: one routing decision booked and freed (tests/bench/bench.ts): an 8,192-token prompt
-    // (512 blocks) against the W7 index; overlap, potential loads, Dynamo's cost, the choice,
-    // the booking and its free.
+    // (512 blocks) against the W7 index; the chain of sequence hashes, then the library's one
+    // decision (overlap, potential loads, Dynamo's cost, the choice), the booking and its free.
     let prompt: Vec<u64> = query[..ROUTE_BLOCKS].to_vec();
     let mut tracker = LoadTracker::new();
-    for w in 0..WORKERS {
-        tracker
-            .add_worker(WorkerKey {
-                worker_id: w,
-                dp_rank: 0,
-            })
-            .ok();
+    let eligible: Vec<WorkerKey> = (0..WORKERS)
+        .map(|w| WorkerKey {
+            worker_id: w,
+            dp_rank: 0,
+        })
+        .collect();
+    for &w in &eligible {
+        tracker.add_worker(w).ok();
     }
-    let params = CostParams {
-        block_size: BLOCK_SIZE as f64,
-        host_cache_hit_weight: 0.0,
-        disk_cache_hit_weight: 0.0,
-        ..CostParams::default()
+    let choice = Choice {
+        params: CostParams {
+            block_size: BLOCK_SIZE as f64,
+            host_cache_hit_weight: 0.0,
+            disk_cache_hit_weight: 0.0,
+            ..CostParams::default()
+        },
+        temperature: 0.0,
+        draw: 0.5,
+        ties_by_tree_size: true,
     };
     let mut request = 0u32;
     results.insert(
@@ -477,29 +484,27 @@ fn main() {
         measure(1, 10, budget, || {
             let mut seq = Vec::with_capacity(prompt.len());
             chain_local_hashes(&prompt, |_, h| seq.push(h));
-            let m = index.find_matches(&prompt, false);
-            let loads = tracker.potential_loads(&seq).unwrap_or_default();
-            let inputs: Vec<CostInput> = loads
-                .iter()
-                .map(|l| CostInput {
-                    prefill_tokens: l.prefill_tokens,
-                    decode_blocks: l.active_blocks as f64,
-                    device: m
-                        .scores
-                        .iter()
-                        .find(|s| s.worker == l.worker)
-                        .map_or(0.0, |s| f64::from(s.blocks)),
-                    ..CostInput::default()
-                })
-                .collect();
             let isl = (ROUTE_BLOCKS * BLOCK_SIZE) as f64;
-            let c = costs(&params, isl, &inputs).unwrap_or_default();
-            let keys = vec![0u64; c.len()];
-            let chosen = choose(&c, &keys, 0.0, 0.5).ok().flatten().unwrap_or(0);
-            let worker = loads[chosen].worker;
-            let prefill = isl - inputs[chosen].device * BLOCK_SIZE as f64;
+            let sources = Sources {
+                device: &index,
+                host: None,
+                disk: [None, None],
+                predicted: None,
+                load: &tracker,
+            };
+            let request_view = Request {
+                local: &prompt,
+                sequence: &seq,
+                isl,
+            };
+            let d = decide(&sources, &request_view, &eligible, &choice)
+                .unwrap_or_else(|e| panic!("{}", e));
+            let chosen = d.chosen.unwrap_or(0);
+            let prefill = isl - f64::from(d.candidates[chosen].device) * BLOCK_SIZE as f64;
             request = request.wrapping_add(1);
-            tracker.add_request(request, worker, &seq, prefill).ok();
+            tracker
+                .add_request(request, eligible[chosen], &seq, prefill)
+                .ok();
             tracker.free(request).ok();
             keep(chosen as u64);
         }),

@@ -353,10 +353,25 @@ pub const EVENT_RESULTS: &[&str] = &[
 
 /// Words per index dump entry (`kv_index_dump`, `kv_index_load`, index snapshots).
 pub const DUMP_WORDS: usize = CORE_DUMP_WORDS;
-/// Words of `kv_router_choose`'s parameters: seven f64 values.
+/// Words of the cost's parameters in `kv_router_decide`'s input: seven f64 values.
 pub const COST_PARAM_WORDS: usize = 14;
-/// Words per `kv_router_choose` candidate: six f64 values and a u64 tie key.
-pub const COST_CANDIDATE_WORDS: usize = 14;
+/// The sources of `kv_router_decide`, each a handle (index, generation) at the head of its
+/// input, in this order; (0, 0) where a router keeps no such index (`device` and `load` are
+/// required).
+pub const DECIDE_SOURCES: &[&str] = &["device", "host", "disk", "external", "predicted", "load"];
+/// Per eligible worker, the f64 values `kv_router_decide` writes, in this order.
+pub const DECIDE_CANDIDATE_FIELDS: &[&str] = &[
+    "device",
+    "host",
+    "disk",
+    "predicted",
+    "treeSize",
+    "prefillTokens",
+    "decodeBlocks",
+    "cost",
+];
+/// Words per eligible worker in `kv_router_decide`'s input: id (low, high) and dp rank.
+pub const DECIDE_WORKER_WORDS: usize = 3;
 /// First word of every snapshot.
 pub const SNAPSHOT_MAGIC: u32 = snapshot::MAGIC;
 /// The snapshot format version.
@@ -457,7 +472,7 @@ exports! {
     kv_load_prefill_done(H, G, "request");
     kv_load_free(H, G, "request");
     kv_load_potential(H, G, "len", "chained");
-    kv_router_choose("len", "isl", "temperature", "draw");
+    kv_router_decide("len", "isl", "temperature", "draw", "now", "tieByTreeSize");
     kv_pool_new("capacity", "blockSize", "saltLo", "saltHi", "policy");
     kv_pool_with_ids("count", "blockSize", "saltLo", "saltHi", "policy");
     kv_pool_info(H, G);

@@ -152,6 +152,32 @@ impl Table {
         }
     }
 
+    /// The object behind a handle, shared (so that several can be borrowed at once).
+    fn shared(&self, index: u32, generation: u32) -> Result<&Object, Failure> {
+        match self.slots.get(index as usize) {
+            Some(slot) if generation != 0 && slot.generation == generation => {
+                slot.object.as_ref().ok_or(Failure::InvalidHandle)
+            }
+            _ => Err(Failure::InvalidHandle),
+        }
+    }
+
+    /// The router index behind a handle, shared.
+    pub(crate) fn index_ref(&self, index: u32, generation: u32) -> Result<&KvIndex, Failure> {
+        match self.shared(index, generation)? {
+            Object::Index(i) => Ok(i),
+            _ => Err(Failure::WrongKind("a KvIndex")),
+        }
+    }
+
+    /// The load tracker behind a handle, shared.
+    pub(crate) fn load_ref(&self, index: u32, generation: u32) -> Result<&LoadTracker, Failure> {
+        match self.shared(index, generation)? {
+            Object::Load(l) => Ok(l),
+            _ => Err(Failure::WrongKind("a LoadTracker")),
+        }
+    }
+
     /// Two assignment records at once, both shared (the same one twice is allowed).
     pub(crate) fn assignments_pair(
         &mut self,

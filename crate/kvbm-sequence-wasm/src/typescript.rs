@@ -183,13 +183,13 @@ fn render_constants(line: &mut impl FnMut(&str)) {
         ),
         (
             "COST_PARAM_WORDS",
-            "Words of the cost parameters (`kv_router_choose`).",
+            "Words of the cost parameters (`kv_router_decide`).",
             COST_PARAM_WORDS.to_string(),
         ),
         (
-            "COST_CANDIDATE_WORDS",
-            "Words per cost candidate (`kv_router_choose`).",
-            COST_CANDIDATE_WORDS.to_string(),
+            "DECIDE_WORKER_WORDS",
+            "Words per eligible worker (`kv_router_decide`).",
+            DECIDE_WORKER_WORDS.to_string(),
         ),
         (
             "SNAPSHOT_MAGIC",
@@ -212,7 +212,17 @@ fn render_constants(line: &mut impl FnMut(&str)) {
         line(&format!("  {}: {},", k.name(), *k as u32));
     }
     line("} as const;");
-    let lists: [(&str, &str, &[&str]); 14] = [
+    let lists: [(&str, &str, &[&str]); 16] = [
+        (
+            "DECIDE_SOURCES",
+            "Handles at the head of `kv_router_decide`'s input, in order.",
+            DECIDE_SOURCES,
+        ),
+        (
+            "DECIDE_CANDIDATE_FIELDS",
+            "f64 values per eligible worker in `kv_router_decide`'s output.",
+            DECIDE_CANDIDATE_FIELDS,
+        ),
         (
             "SIM_CONFIG_FIELDS",
             "Simulator settings, in `kv_sim_new`'s order.",

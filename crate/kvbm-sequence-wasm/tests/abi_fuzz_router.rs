@@ -60,7 +60,7 @@ fn random_router_calls_return_a_status() {
         } else {
             handles[r.next() as usize % handles.len()]
         };
-        let status = match r.next() % 14 {
+        let status = match r.next() % 16 {
             0 => {
                 let s = if r.next() % 2 == 0 {
                     kv_index_new()
@@ -150,6 +150,62 @@ fn random_router_calls_return_a_status() {
                     handles.push((ret[0], ret[1]));
                 }
                 s
+            }
+            14 => {
+                let s = kv_load_new();
+                if s == code::OK {
+                    let ret = ret_words();
+                    handles.push((ret[0], ret[1]));
+                    if r.next() % 2 == 0 {
+                        kv_load_add_worker(ret[0], ret[1], r.small(), 0, 0);
+                    }
+                }
+                s
+            }
+            15 => {
+                let pick = |r: &mut Rng| -> (u32, u32) {
+                    match r.next() % 4 {
+                        0 => (0, 0),
+                        1 => (r.next() % 8, r.next() % 8),
+                        _ if handles.is_empty() => (0, 0),
+                        _ => handles[r.next() as usize % handles.len()],
+                    }
+                };
+                let mut w = Vec::new();
+                for _ in 0..6 {
+                    let (a, b) = pick(&mut r);
+                    w.extend_from_slice(&[a, b]);
+                }
+                let params = [16.0, 1.0, 0.0, 1.0, 0.75, 0.25, 0.0];
+                for (i, v) in params.iter().enumerate() {
+                    let v = if r.next() % 16 == 0 {
+                        [f64::NAN, -1.0, 0.0, f64::INFINITY][i % 4]
+                    } else {
+                        *v
+                    };
+                    let bits = v.to_bits();
+                    w.extend_from_slice(&[bits as u32, (bits >> 32) as u32]);
+                }
+                let (n, m) = (r.next() % 5, r.next() % 4);
+                w.extend_from_slice(&[n, m]);
+                for _ in 0..4 * n {
+                    w.push(r.small());
+                }
+                for _ in 0..m {
+                    w.extend_from_slice(&[r.small(), 0, 0]);
+                }
+                if r.next() % 8 == 0 {
+                    w.truncate(r.next() as usize % w.len());
+                }
+                set_input(&w);
+                kv_router_decide(
+                    w.len() as u32,
+                    [64.0, 0.0, -1.0, f64::NAN][(r.next() % 4) as usize],
+                    [0.0, 0.5, -1.0, f64::INFINITY][(r.next() % 4) as usize],
+                    [0.0, 0.99, 1.0, f64::NAN][(r.next() % 4) as usize],
+                    [f64::NAN, 5.0][(r.next() % 2) as usize],
+                    r.next() % 3,
+                )
             }
             _ => kv_free(h, g),
         };

@@ -8,12 +8,13 @@
  */
 
 import { computeBlockHashes } from '../../core/hash.js';
-import { chainBlockHashes, chooseByCost, type CostCandidate } from '../cost.js';
+import { chainBlockHashes } from '../cost.js';
 import { KvIndex, type EventCounts, type HashLike, type KvEvent, type WorkerIdLike } from '../kv-index.js';
 import { seededRandom } from '../select.js';
 import { u64 } from '../../runtime/validate.js';
 import { jsonReady } from '../../runtime/json.js';
 import { Bookings, type BookingEntry } from './bookings.js';
+import { decideInWasm, Field } from './decide.js';
 import { numberOption, resolveOptions, type KvRouterOptions, type ResolvedOptions } from './options.js';
 import { DeferralQueue } from './queue.js';
 import { ReplicaLink } from './replica.js';
@@ -34,6 +35,8 @@ import {
 interface Worker {
   readonly workerId: bigint;
   readonly dpRank: number;
+  /** The id's low and high words and the rank, as `kv_router_decide` reads a worker. */
+  readonly words: readonly [number, number, number];
   healthy: boolean;
   totalKvBlocks: number | undefined;
   maxNumBatchedTokens: number | undefined;
@@ -80,6 +83,8 @@ export class KvRouter {
   readonly #random: () => number;
   readonly #link: ReplicaLink | undefined;
   readonly #origin: string;
+  /** The healthy workers in the order added, and their words for a decision; remade after a change. */
+  #healthy: { readonly list: readonly Worker[]; readonly words: Uint32Array } | undefined;
   #roundRobin = 0;
   #nextId = 0;
   #nextSweep = -Infinity;
@@ -149,7 +154,16 @@ export class KvRouter {
       return;
     }
     this.#bookings.tracker.addWorker(id, dpRank);
-    this.#workers.set(key(id, dpRank), { workerId: id, dpRank, healthy: true, totalKvBlocks: total, maxNumBatchedTokens: batched });
+    const [lo, hi] = u64(id, 'workerId');
+    this.#workers.set(key(id, dpRank), {
+      workerId: id,
+      dpRank,
+      words: [lo, hi, dpRank],
+      healthy: true,
+      totalKvBlocks: total,
+      maxNumBatchedTokens: batched,
+    });
+    this.#healthy = undefined;
     this.#drain();
   }
 
@@ -157,6 +171,7 @@ export class KvRouter {
   removeWorker(workerId: WorkerIdLike): void {
     const id = idOf(workerId, 'workerId');
     for (const [k, w] of this.#workers) if (w.workerId === id) this.#workers.delete(k);
+    this.#healthy = undefined;
     this.#bookings.removeWorker(id);
     this.#index.removeWorker(id);
     this.#predictions?.removeWorker(id);
@@ -183,6 +198,16 @@ export class KvRouter {
       }
     }
     if (!found) throw new RangeError(`unknown worker ${id}: add it with addWorker first`);
+    this.#healthy = undefined;
+  }
+
+  /** The healthy workers and their decision words (kept until the workers change). */
+  #healthyWorkers(): { readonly list: readonly Worker[]; readonly words: Uint32Array } {
+    if (this.#healthy === undefined) {
+      const list = [...this.#workers.values()].filter((w) => w.healthy);
+      this.#healthy = { list, words: wordsOf(list) };
+    }
+    return this.#healthy;
   }
 
   /** Every worker with its load, in the order added. */
@@ -234,7 +259,7 @@ export class KvRouter {
         );
       }
       return new Promise<Booking>((resolve, reject) => {
-        const item: Waiting = { request: p, resolve, reject };
+        const item: Waiting = { request: { ...p, local: p.local.slice() }, resolve, reject };
         if (p.requestId !== undefined) this.#pending.add(p.requestId);
         this.#queue.push({ item, strictPriority: p.strictPriority, priority: p.priority, isl: p.isl, arrivedAt: this.#o.clock() });
       });
@@ -347,9 +372,10 @@ export class KvRouter {
       local = computeBlockHashes(r.tokens, bs, this.#o.saltHash);
       isl = numberOption(r.isl, 'request.isl', r.tokens.length);
     } else if (r.blockHashes !== undefined) {
+      // The caller's array is read before route() returns or copied when the request waits.
       local =
         r.blockHashes instanceof BigUint64Array
-          ? r.blockHashes.slice()
+          ? r.blockHashes
           : BigUint64Array.from(r.blockHashes as HashLike[], (h, i) => idOf(h, `request.blockHashes[${i}]`));
       isl = numberOption(r.isl, 'request.isl', local.length * bs);
     } else {
@@ -406,7 +432,7 @@ export class KvRouter {
 
   #decide(p: Prepared, now: number): Decision | Refusal {
     if (now >= this.#nextSweep) this.sweep();
-    const healthy = [...this.#workers.values()].filter((w) => w.healthy);
+    const { list: healthy, words: healthyWords } = this.#healthyWorkers();
     if (healthy.length === 0) return this.#refuse('noWorkers', 'no healthy worker to route to');
     const b = this.#o.busy;
     const thresholds = b.activeDecodeBlocks !== undefined || b.activePrefillTokens !== undefined || b.activePrefillTokensFrac !== undefined;
@@ -439,63 +465,56 @@ export class KvRouter {
         );
       pinned = undefined;
     }
-    const eligible = pinned !== undefined ? [pinned] : healthy.filter((w) => !isBusy(w));
+    if (pinned !== undefined) return this.#score(p, [pinned], wordsOf([pinned]), now);
+    if (current === undefined) return this.#score(p, healthy, healthyWords, now);
+    const eligible = healthy.filter((w) => !isBusy(w));
     if (eligible.length === 0) return this.#refuse('allOverloaded', `all ${healthy.length} healthy workers are busy`);
-    return this.#score(p, eligible, now);
+    return this.#score(p, eligible, wordsOf(eligible), now);
   }
 
-  #score(p: Prepared, eligible: Worker[], now: number): Decision {
+  #score(p: Prepared, eligible: readonly Worker[], words: Uint32Array, now: number): Decision {
     const o = this.#o;
-    const approximate = o.mode === 'approximate';
-    const exact = this.#index.findMatches(p.local, approximate ? { now } : {});
-    const predicted = this.#predictions?.findMatches(p.local, { now });
-    const overlap = new Map<string, { device: number; host: number; disk: number; predicted: number; treeSize: number }>();
-    const entry = (k: string) => {
-      let e = overlap.get(k);
-      if (e === undefined) overlap.set(k, (e = { device: 0, host: 0, disk: 0, predicted: 0, treeSize: 0 }));
-      return e;
-    };
-    for (const s of exact.scores) Object.assign(entry(key(s.workerId, s.dpRank)), { device: s.blocks, treeSize: s.treeSize });
-    for (const t of exact.tiers ?? []) Object.assign(entry(key(t.workerId, t.dpRank)), { host: t.host, disk: t.disk });
-    for (const s of predicted?.scores ?? []) entry(key(s.workerId, s.dpRank)).predicted = s.blocks;
-    const loads = new Map(this.#bookings.tracker.potentialLoads(p.sequence, { chained: true }).map((l) => [key(l.workerId, l.dpRank), l]));
-    const candidates: CostCandidate[] = eligible.map((w) => {
-      const k = key(w.workerId, w.dpRank);
-      const e = overlap.get(k);
-      const l = loads.get(k);
-      return {
-        prefillTokens: l?.prefillTokens ?? 0,
-        decodeBlocks: l?.activeBlocks ?? 0,
-        device: Math.max(e?.device ?? 0, e?.predicted ?? 0),
-        host: e?.host ?? 0,
-        disk: e?.disk ?? 0,
-        sharedBeyond: 0,
-        tieKey: o.costModel === 'classic' ? (e?.treeSize ?? 0) : 0,
-      };
-    });
-    const { costs, chosen: byCost } = chooseByCost(o.cost, p.isl, candidates, o.temperature, this.#random());
+    const { value, chosen: byCost } = decideInWasm(
+      { device: this.#index, predicted: this.#predictions, load: this.#bookings.tracker },
+      {
+        local: p.local,
+        sequence: p.sequence,
+        workers: words,
+        isl: p.isl,
+        params: o.cost,
+        temperature: o.temperature,
+        draw: this.#random(),
+        now,
+        tieByTreeSize: o.costModel === 'classic',
+      },
+    );
     let chosen = byCost;
     if (o.policy === 'round-robin') chosen = this.#roundRobin++ % eligible.length;
     else if (o.policy === 'random') chosen = Math.floor(this.#random() * eligible.length);
-    const w = eligible[chosen] as Worker;
-    const e = overlap.get(key(w.workerId, w.dpRank));
-    const c = candidates[chosen] as CostCandidate;
-    const all: CandidateCost[] = eligible.map((x, i) => ({
+    // Predicted blocks count as device blocks where they reach further (SPEC §6.7.2).
+    const overlap = (i: number) => Math.max(value(i, Field.device), value(i, Field.predicted));
+    const costs: CandidateCost[] = eligible.map((x, i) => ({
       workerId: x.workerId,
       dpRank: x.dpRank,
-      cost: costs[i] as number,
-      overlapBlocks: (candidates[i] as CostCandidate).device,
+      cost: value(i, Field.cost),
+      overlapBlocks: overlap(i),
     }));
+    const w = eligible[chosen] as Worker;
     return {
       refused: false,
       workerId: w.workerId,
       dpRank: w.dpRank,
-      overlapBlocks: c.device,
-      tiers: { device: e?.device ?? 0, host: e?.host ?? 0, disk: e?.disk ?? 0, predicted: e?.predicted ?? 0 },
-      cost: costs[chosen] as number,
-      costs: all,
+      overlapBlocks: overlap(chosen),
+      tiers: {
+        device: value(chosen, Field.device),
+        host: value(chosen, Field.host),
+        disk: value(chosen, Field.disk),
+        predicted: value(chosen, Field.predicted),
+      },
+      cost: value(chosen, Field.cost),
+      costs,
       isl: p.isl,
-      prefillTokens: Math.max(0, p.isl - c.device * o.blockSize),
+      prefillTokens: Math.max(0, p.isl - overlap(chosen) * o.blockSize),
     };
   }
 
@@ -565,6 +584,13 @@ export class KvRouter {
       else resolve(result);
     }
   }
+}
+
+/** Workers as `kv_router_decide` reads them: id low, id high, dp rank each. */
+function wordsOf(workers: readonly Worker[]): Uint32Array {
+  const out = new Uint32Array(workers.length * 3);
+  workers.forEach((w, i) => out.set(w.words, 3 * i));
+  return out;
 }
 
 /** This router's own bookings also remember their session. */

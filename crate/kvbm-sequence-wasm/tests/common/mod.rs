@@ -39,7 +39,7 @@ impl Statuses {
 /// Every export of the binding, for the fuzz tests.
 pub mod exports {
     pub use kvbm_sequence_wasm::exports::{
-        assignments::*, buffers::*, hashing::*, index::*, lineage::*, load::*, plan::*, pool::*,
-        profiles::*, router_hash::*, sequence::*, snapshot::*,
+        assignments::*, buffers::*, decide::*, hashing::*, index::*, lineage::*, load::*, plan::*,
+        pool::*, profiles::*, router_hash::*, sequence::*, snapshot::*,
     };
 }

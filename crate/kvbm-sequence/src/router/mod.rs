@@ -6,6 +6,7 @@
 //! flow.
 
 pub mod cost;
+pub mod decide;
 pub mod hashes;
 pub mod index;
 pub mod load;
