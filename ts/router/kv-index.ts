@@ -61,6 +61,31 @@ export interface MatchResult {
   readonly tiers?: TierOverlap[];
 }
 
+/**
+ * `{ scores, frequencies }` where `frequencies` is worked out on first read: at depth `d` the
+ * workers whose score exceeds `d` (the walk drops a worker exactly where its score ends). A
+ * router reads only the scores; an 8,192-block query's counts would cost more than its walk.
+ */
+function withFrequencies(scores: WorkerScore[]): { scores: WorkerScore[]; frequencies: number[] } {
+  const result = { scores } as { scores: WorkerScore[]; frequencies: number[] };
+  Object.defineProperty(result, 'frequencies', {
+    enumerable: true,
+    configurable: true,
+    get(): number[] {
+      const depth = scores[0]?.blocks ?? 0;
+      const counts = new Array<number>(depth);
+      let holding = scores.length;
+      for (let d = 0; d < depth; d++) {
+        while (holding > 0 && (scores[holding - 1] as WorkerScore).blocks <= d) holding--;
+        counts[d] = holding;
+      }
+      Object.defineProperty(result, 'frequencies', { value: counts, enumerable: true, configurable: true, writable: true });
+      return counts;
+    },
+  });
+  return result;
+}
+
 /** One worker's matched blocks by tier; see {@link MatchResult.tiers}. */
 export interface TierOverlap {
   /** The worker's id. */
@@ -339,7 +364,6 @@ export class KvIndex extends WasmObject {
     this.changed();
     check(exports().kv_index_find(this.index, this.generation, len, earlyExit ? Flag.true : Flag.false, now));
     const n = ret(0);
-    const depths = ret(1);
     const words = outputU32();
     const scores: WorkerScore[] = [];
     for (let k = 0; k < n; k++) {
@@ -351,11 +375,9 @@ export class KvIndex extends WasmObject {
         treeSize: words[at + 4] as number,
       });
     }
-    // A plain loop: Array.from on a typed array is several times slower in V8.
-    const frequencies = new Array<number>(depths);
-    for (let d = 0, at = 5 * n; d < depths; d++) frequencies[d] = words[at + d] as number;
-    if (this.#tiers.size === 0) return jsonReady({ scores: jsonReady(scores), frequencies });
-    return jsonReady({ scores: jsonReady(scores), frequencies, tiers: jsonReady(this.#tierOverlaps(scores, localHashes)) });
+    const result = withFrequencies(jsonReady(scores));
+    if (this.#tiers.size === 0) return jsonReady(result);
+    return jsonReady(Object.assign(result, { tiers: jsonReady(this.#tierOverlaps(scores, localHashes)) }));
   }
 
   /** Device score, then each lower tier's extension beyond it (SPEC §6.6). */

@@ -153,8 +153,9 @@ pub extern "C" fn kv_index_apply(index: u32, generation: u32, len: u32) -> i32 {
 
 /// Overlap with the query of `len / 2` local hashes (low, high words) in the input buffer.
 /// Where `now` is not NaN, time advances to it first (approximate mode). `ret[0]` = number of
-/// scores, `ret[1]` = number of depths; output: per score `worker_lo, worker_hi, dp_rank,
-/// blocks, tree_size`, then the per-depth worker counts.
+/// scores, `ret[1]` = the depth reached (the best score); output: per score `worker_lo,
+/// worker_hi, dp_rank, blocks, tree_size`. The per-depth worker counts follow from the scores
+/// (`Matches::frequencies`), so they do not cross.
 #[no_mangle]
 pub extern "C" fn kv_index_find(
     index: u32,
@@ -171,23 +172,19 @@ pub extern "C" fn kv_index_find(
         }
         let early_exit = flag(early_exit)?;
         let m = idx.find_matches(&u64s_of(words)?, early_exit);
-        let n = m.scores.len() * 5 + m.frequencies.len();
-        let words = m
-            .scores
-            .iter()
-            .flat_map(|s| {
-                [
-                    lo(s.worker.worker_id),
-                    hi(s.worker.worker_id),
-                    s.worker.dp_rank,
-                    s.blocks,
-                    s.tree_size,
-                ]
-            })
-            .chain(m.frequencies.iter().copied());
+        let n = m.scores.len() * 5;
+        let words = m.scores.iter().flat_map(|s| {
+            [
+                lo(s.worker.worker_id),
+                hi(s.worker.worker_id),
+                s.worker.dp_rank,
+                s.blocks,
+                s.tree_size,
+            ]
+        });
         reply.u32s_from(n, words)?;
         reply.ret[0] = m.scores.len() as u32;
-        reply.ret[1] = m.frequencies.len() as u32;
+        reply.ret[1] = m.scores.first().map_or(0, |s| s.blocks);
         Ok(())
     })
 }

@@ -89,8 +89,24 @@ pub struct Score {
 pub struct Matches {
     /// Workers with a score of at least 1: blocks descending, then worker id and rank ascending.
     pub scores: Vec<Score>,
-    /// Per query depth reached, how many workers hold the query's blocks up to that depth.
-    pub frequencies: Vec<u32>,
+}
+
+impl Matches {
+    /// Per query depth reached, how many workers hold the query's blocks up to that depth: at
+    /// depth `d` (0 = the first block), the workers whose score exceeds `d` — the walk drops a
+    /// worker exactly where its score ends, so the counts follow from the scores.
+    pub fn frequencies(&self) -> Vec<u32> {
+        let depth = self.scores.first().map_or(0, |s| s.blocks);
+        let mut out = Vec::with_capacity(depth as usize);
+        let mut holding = self.scores.len();
+        for d in 0..depth {
+            while holding > 0 && self.scores[holding - 1].blocks <= d {
+                holding -= 1;
+            }
+            out.push(holding as u32);
+        }
+        out
+    }
 }
 
 /// One entry of [`KvIndex::dump`]: a single-block `stored` event.

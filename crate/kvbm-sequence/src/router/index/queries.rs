@@ -22,7 +22,6 @@ impl KvIndex {
             .collect();
         let mut depth = 1u32;
         let mut node = first;
-        matches.frequencies.push(active.len() as u32);
         if !(early_exit && active.len() == 1) {
             for &h in &query[1..] {
                 let child = match self.child(node, h) {
@@ -44,7 +43,6 @@ impl KvIndex {
                 }
                 depth += 1;
                 node = child;
-                matches.frequencies.push(active.len() as u32);
                 if early_exit && active.len() == 1 {
                     break;
                 }

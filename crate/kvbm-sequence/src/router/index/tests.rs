@@ -39,7 +39,7 @@ fn stored_paths_are_matched_from_the_root() {
     let m = idx.find_matches(&[1, 2, 3], false);
     assert_eq!(score_of(&m, 0), Some(3));
     assert_eq!(score_of(&m, 1), Some(1));
-    assert_eq!(m.frequencies, vec![2, 1, 1]);
+    assert_eq!(m.frequencies(), vec![2, 1, 1]);
     assert_eq!(idx.size(), 6);
     assert_eq!(idx.node_count(), 5);
     idx.check_invariants().unwrap();
