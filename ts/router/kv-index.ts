@@ -7,7 +7,7 @@
  */
 
 import { InfoCache, WasmObject } from '../runtime/handle.js';
-import { inputHashes, U32_MAX, u64 } from '../runtime/validate.js';
+import { inputHashes, putBigU64, putU64, U32_MAX, u64 } from '../runtime/validate.js';
 import { DUMP_WORDS, EVENT_RESULTS, EventKind, Flag } from '../runtime/protocol.generated.js';
 import { restoreHandle, SnapshotKind, snapshotBytes, snapshotWords } from '../runtime/snapshot.js';
 import { check, exports, inputView, outputU32, ret } from '../runtime/wasm.js';
@@ -168,63 +168,61 @@ function join(lo: number, hi: number): bigint {
 }
 
 /**
- * Encodes events into the word stream `kv_index_apply` reads, validating everything first;
+ * Encodes events into the word stream `kv_index_apply` reads, validating every field on the way
+ * (a bad one throws, naming it, before the module is called: the input buffer is scratch);
  * returns the stream's length in words.
  */
 function encodeEvents(events: readonly KvEvent[], name: string): number {
-  // Pass 1: validate and size.
+  if (!Array.isArray(events)) throw new TypeError(`${name} must be an Array of events, got ${describe(events)}`);
+  // Pass 1: the size (and the shapes it needs).
   let words = 0;
   for (let i = 0; i < events.length; i++) {
     const e: unknown = events[i];
-    const at = `${name}[${i}]`;
-    if (e === null || typeof e !== 'object') throw new TypeError(`${at} must be an event object, got ${describe(e)}`);
+    if (e === null || typeof e !== 'object') throw new TypeError(`${name}[${i}] must be an event object, got ${describe(e)}`);
     const ev = e as Record<string, unknown>;
-    u64(ev.workerId, `${at}.workerId`);
-    dpRankOf(ev.dpRank, `${at}.dpRank`);
     words += 4;
     if (ev.type === 'stored') {
-      if (ev.parentHash !== undefined && ev.parentHash !== null) u64(ev.parentHash, `${at}.parentHash`);
-      if (!Array.isArray(ev.blocks)) throw new TypeError(`${at}.blocks must be an Array of { blockHash, tokensHash }`);
-      ev.blocks.forEach((b: unknown, j: number) => {
-        if (b === null || typeof b !== 'object') throw new TypeError(`${at}.blocks[${j}] must be { blockHash, tokensHash }`);
-        const block = b as Record<string, unknown>;
-        u64(block.blockHash, `${at}.blocks[${j}].blockHash`);
-        u64(block.tokensHash, `${at}.blocks[${j}].tokensHash`);
-      });
+      if (!Array.isArray(ev.blocks)) throw new TypeError(`${name}[${i}].blocks must be an Array of { blockHash, tokensHash }`);
       words += 4 + 4 * ev.blocks.length;
     } else if (ev.type === 'removed') {
-      const list = hashList(ev.blockHashes, `${at}.blockHashes`);
-      for (let j = 0; j < list.length; j++) u64(list[j], `${at}.blockHashes[${j}]`);
-      words += 1 + 2 * list.length;
+      words += 1 + 2 * hashList(ev.blockHashes, `${name}[${i}].blockHashes`).length;
     } else if (ev.type !== 'cleared') {
-      throw new TypeError(`${at}.type must be 'stored', 'removed' or 'cleared', got ${describe(ev.type)}`);
+      throw new TypeError(`${name}[${i}].type must be 'stored', 'removed' or 'cleared', got ${describe(ev.type)}`);
     }
   }
   if (words > 2 ** 28) throw new RangeError(`${name} is too large for one call (${words} words; at most 2^28)`);
-  // Pass 2: write straight into the module's input buffer.
+  // Pass 2: validate and write straight into the module's input buffer.
   const out = inputView(words);
   let w = 0;
-  const put64 = (v: HashLike): void => {
-    const [lo, hi] = u64(v, 'hash');
-    out[w++] = lo;
-    out[w++] = hi;
-  };
-  for (const e of events) {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as KvEvent & Record<string, unknown>;
+    const at = () => `${name}[${i}]`;
     out[w++] = EventKind[e.type];
-    put64(e.workerId);
-    out[w++] = e.dpRank ?? 0;
+    putU64(out, w, e.workerId, () => `${at()}.workerId`);
+    w += 2;
+    out[w++] = dpRankOf(e.dpRank, `${name}[${i}].dpRank`);
     if (e.type === 'stored') {
-      const parent = e.parentHash;
-      out[w++] = parent === undefined || parent === null ? 0 : 1;
-      put64(parent ?? 0);
-      out[w++] = e.blocks.length;
-      for (const b of e.blocks) {
-        put64(b.blockHash);
-        put64(b.tokensHash);
+      const parent: unknown = e.parentHash;
+      const root = parent === undefined || parent === null;
+      out[w++] = root ? 0 : 1;
+      putU64(out, w, root ? 0n : parent, () => `${at()}.parentHash`);
+      w += 2;
+      const blocks = e.blocks as readonly unknown[];
+      out[w++] = blocks.length;
+      for (let j = 0; j < blocks.length; j++) {
+        const b = blocks[j] as { blockHash?: unknown; tokensHash?: unknown } | null;
+        if (b === null || typeof b !== 'object') throw new TypeError(`${at()}.blocks[${j}] must be { blockHash, tokensHash }`);
+        if (!putBigU64(out, w, b.blockHash)) putU64(out, w, b.blockHash, () => `${at()}.blocks[${j}].blockHash`);
+        if (!putBigU64(out, w + 2, b.tokensHash)) putU64(out, w + 2, b.tokensHash, () => `${at()}.blocks[${j}].tokensHash`);
+        w += 4;
       }
     } else if (e.type === 'removed') {
-      out[w++] = e.blockHashes.length;
-      for (let j = 0; j < e.blockHashes.length; j++) put64(e.blockHashes[j] as HashLike);
+      const list = e.blockHashes as ArrayLike<unknown>;
+      out[w++] = list.length;
+      for (let j = 0; j < list.length; j++) {
+        putU64(out, w, list[j], () => `${at()}.blockHashes[${j}]`);
+        w += 2;
+      }
     }
   }
   return words;

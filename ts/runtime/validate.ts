@@ -62,6 +62,31 @@ export function u64(value: unknown, name: string): [number, number] {
   throw new TypeError(`${name} must be a bigint or a number, got ${describe(value)}`);
 }
 
+const scratch64 = new BigUint64Array(1);
+const scratch32 = new Uint32Array(scratch64.buffer);
+
+/**
+ * Writes `value` at `out[at]`, `out[at + 1]` (low, high word) where it is a bigint in
+ * 0..=2^64-1 and returns true; returns false for anything else, which the caller then passes to
+ * {@link u64} (a safe integer, or the error naming the field). No bigint arithmetic and no name
+ * is made on the way: this is the path of every hash in an event stream.
+ */
+export function putBigU64(out: Uint32Array, at: number, value: unknown): boolean {
+  if (typeof value !== 'bigint' || value < 0n || value > U64_MAX) return false;
+  scratch64[0] = value;
+  out[at] = scratch32[0] as number;
+  out[at + 1] = scratch32[1] as number;
+  return true;
+}
+
+/** Writes a u64 (a bigint or a safe integer) at `out[at]` as two words; `name()` names it in the error. */
+export function putU64(out: Uint32Array, at: number, value: unknown, name: () => string): void {
+  if (putBigU64(out, at, value)) return;
+  const [lo, hi] = u64(value, name());
+  out[at] = lo;
+  out[at + 1] = hi;
+}
+
 /** Throws unless `value` is an Array or a Uint32Array of acceptable length; returns its length. */
 function listLength(value: unknown, name: string, unit: string): number {
   if (!(value instanceof Uint32Array) && !Array.isArray(value)) {
@@ -136,9 +161,8 @@ export function inputHashes(value: unknown, name: string): number {
     out.set(new Uint32Array(value.buffer, value.byteOffset, value.length * 2));
   } else {
     for (let i = 0; i < value.length; i++) {
-      const [lo, hi] = u64(value[i], `${name}[${i}]`);
-      out[2 * i] = lo;
-      out[2 * i + 1] = hi;
+      const item: unknown = value[i];
+      if (!putBigU64(out, 2 * i, item)) putU64(out, 2 * i, item, () => `${name}[${i}]`);
     }
   }
   return value.length * 2;
