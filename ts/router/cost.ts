@@ -8,7 +8,7 @@
  */
 
 import { inputHashes } from '../runtime/validate.js';
-import { check, exports, outputU64 } from '../runtime/wasm.js';
+import { check, exports, outputU64, outputU64Plain } from '../runtime/wasm.js';
 import type { HashLike } from './kv-index.js';
 
 /** The cost's parameters, resolved (Dynamo's `KvRouterConfig` names in camelCase). */
@@ -63,4 +63,10 @@ export function putCostParams(out: Uint32Array, at: number, params: CostParams):
 export function chainBlockHashes(localHashes: readonly HashLike[] | BigUint64Array): BigUint64Array {
   check(exports().kv_chain_local_hashes(inputHashes(localHashes, 'localHashes')));
   return outputU64();
+}
+
+/** @internal {@link chainBlockHashes} of validated hashes into a plain array (a router's booking keeps it). */
+export function chainLocal(local: BigUint64Array): BigUint64Array {
+  check(exports().kv_chain_local_hashes(inputHashes(local, 'localHashes')));
+  return outputU64Plain();
 }

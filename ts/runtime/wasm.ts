@@ -233,6 +233,15 @@ export function outputU32Parts(lengths: readonly number[]): Uint32Array[] {
   });
 }
 
+/** The output buffer as a fresh plain BigUint64Array (for the facade's own use: no JSON form). */
+export function outputU64Plain(): BigUint64Array {
+  return output(
+    () => u64,
+    (n) => new BigUint64Array(n),
+    3,
+  );
+}
+
 /** The output buffer as a fresh BigUint64Array. */
 export function outputU64(): BigUint64Array {
   return output(

@@ -8,7 +8,7 @@
  */
 
 import { computeBlockHashes } from '../../core/hash.js';
-import { chainBlockHashes } from '../cost.js';
+import { chainLocal } from '../cost.js';
 import { KvIndex, type EventCounts, type HashLike, type KvEvent, type WorkerIdLike } from '../kv-index.js';
 import { seededRandom } from '../select.js';
 import { u64 } from '../../runtime/validate.js';
@@ -397,7 +397,7 @@ export class KvRouter {
     const expected = r.expectedOutputTokens === undefined ? null : numberOption(r.expectedOutputTokens, 'request.expectedOutputTokens', 0);
     return {
       local,
-      sequence: chainBlockHashes(local),
+      sequence: chainLocal(local),
       isl,
       requestId,
       sessionId: sessionIdOf(r.sessionId, 'request.sessionId'),
@@ -493,12 +493,11 @@ export class KvRouter {
     else if (o.policy === 'random') chosen = Math.floor(this.#random() * eligible.length);
     // Predicted blocks count as device blocks where they reach further (SPEC §6.7.2).
     const overlap = (i: number) => Math.max(value(i, Field.device), value(i, Field.predicted));
-    const costs: CandidateCost[] = eligible.map((x, i) => ({
-      workerId: x.workerId,
-      dpRank: x.dpRank,
-      cost: value(i, Field.cost),
-      overlapBlocks: overlap(i),
-    }));
+    const costs = new Array<CandidateCost>(eligible.length);
+    for (let i = 0; i < eligible.length; i++) {
+      const x = eligible[i] as Worker;
+      costs[i] = { workerId: x.workerId, dpRank: x.dpRank, cost: value(i, Field.cost), overlapBlocks: overlap(i) };
+    }
     const w = eligible[chosen] as Worker;
     return {
       refused: false,
@@ -549,7 +548,8 @@ export class KvRouter {
     }
     if (p.sessionId !== undefined) this.#sessions?.bind(p.sessionId, d.workerId, d.dpRank, now);
     this.#link?.add(entry);
-    return jsonReady({ ...d, requestId, sessionId: p.sessionId, bookedAt: now });
+    // The decision was made for this booking alone: it becomes the booking.
+    return jsonReady(Object.assign(d, { requestId, sessionId: p.sessionId, bookedAt: now }));
   }
 
   /** Releases deferred requests while some worker can take them. */

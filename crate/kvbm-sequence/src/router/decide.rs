@@ -161,7 +161,10 @@ impl Positions {
         let mut v = Vec::new();
         try_reserve(&mut v, eligible.len())?;
         v.extend(eligible.iter().copied().zip(0..));
-        sort_by(&mut v, |a, b| a.cmp(b));
+        // A router lists its workers in the order added, usually ascending already.
+        if v.windows(2).any(|p| p[0] > p[1]) {
+            sort_by(&mut v, |a, b| a.cmp(b));
+        }
         Ok(Self(v))
     }
 
