@@ -40,6 +40,18 @@ describe('KvIndex', () => {
     expect(index.findMatches([1n, 2n, 3n, 4n]).frequencies).toEqual([3, 2, 1]);
   });
 
+  it('reports the frequencies of a long query too, in its JSON form and through structuredClone', () => {
+    using index = new KvIndex();
+    const chain = Array.from({ length: 100 }, (_, i) => i + 1);
+    index.applyEvents([stored(0, chain), stored(1, chain.slice(0, 70))]);
+    const m = index.findMatches(chain.map(BigInt));
+    // Both workers hold the first 70 blocks, worker 0 alone the 30 after them.
+    const expected = [...Array<number>(70).fill(2), ...Array<number>(30).fill(1)];
+    expect(structuredClone(m).frequencies).toEqual(expected);
+    expect((JSON.parse(JSON.stringify(m)) as { frequencies: number[] }).frequencies).toEqual(expected);
+    expect(m.frequencies).toEqual(expected);
+  });
+
   it('continues a stored event from its parent', () => {
     using index = new KvIndex();
     index.applyEvent(stored(0, [1]));

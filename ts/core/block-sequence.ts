@@ -12,6 +12,7 @@ import { jsonReady } from '../runtime/json.js';
 import { TO_END } from '../runtime/protocol.generated.js';
 import { check, exports, outputU32, outputU64, ret, ret64 } from '../runtime/wasm.js';
 import { SnapshotKind, snapshotBytes, snapshotWords } from '../runtime/snapshot.js';
+import { joinWords } from '../runtime/words.js';
 
 /** A half-open range `[start, end)` of indices or positions. */
 export interface Range {
@@ -211,7 +212,7 @@ export class BlockSequence extends WasmObject {
   static restore(bytes: Uint8Array): BlockSequence {
     const words = snapshotWords(bytes, SnapshotKind.Sequence, 'BlockSequence');
     if (words.length < 7 || words.length !== 7 + (words[6] as number)) throw new TypeError('bytes are not a BlockSequence snapshot');
-    const salt = (BigInt(words[5] as number) << 32n) | BigInt(words[4] as number);
+    const salt = joinWords(words[4] as number, words[5] as number);
     return new BlockSequence(words.subarray(7), words[3] as number, salt);
   }
 }

@@ -10,9 +10,10 @@ import { InfoCache, WasmObject } from '../runtime/handle.js';
 import { inputHashes, putBigU64, putU64, U32_MAX, u64 } from '../runtime/validate.js';
 import { DUMP_WORDS, EVENT_RESULTS, EventKind, Flag } from '../runtime/protocol.generated.js';
 import { restoreHandle, SnapshotKind, snapshotBytes, snapshotWords } from '../runtime/snapshot.js';
-import { check, exports, inputView, outputU32, ret } from '../runtime/wasm.js';
-import { jsonReady } from '../runtime/json.js';
+import { check, exports, inputView, memoryWords, outputAt, outputU32, ret } from '../runtime/wasm.js';
+import { JsonRecord, jsonReady } from '../runtime/json.js';
 import type { HashLike, KvEvent, StorageTier, WorkerIdLike } from '../core/events.js';
+import { joinWords } from '../runtime/words.js';
 
 export type {
   ClearedEvent,
@@ -61,29 +62,45 @@ export interface MatchResult {
   readonly tiers?: TierOverlap[];
 }
 
+/** A {@link WorkerScore} as a query makes it (its JSON form from the prototype). */
+class Score extends JsonRecord implements WorkerScore {
+  constructor(
+    readonly workerId: bigint,
+    readonly dpRank: number,
+    readonly blocks: number,
+    readonly treeSize: number,
+  ) {
+    super();
+  }
+}
+
+/** At depth `d`, the workers whose score exceeds `d` (the walk drops a worker exactly where its score ends). */
+function frequenciesOf(scores: readonly WorkerScore[]): number[] {
+  const depth = scores[0]?.blocks ?? 0;
+  const counts = new Array<number>(depth);
+  let holding = scores.length;
+  for (let d = 0; d < depth; d++) {
+    while (holding > 0 && (scores[holding - 1] as WorkerScore).blocks <= d) holding--;
+    counts[d] = holding;
+  }
+  return counts;
+}
+
 /**
- * `{ scores, frequencies }` where `frequencies` is worked out on first read: at depth `d` the
- * workers whose score exceeds `d` (the walk drops a worker exactly where its score ends). A
- * router reads only the scores; an 8,192-block query's counts would cost more than its walk.
+ * `{ scores, frequencies }`. A query that went deep gets its `frequencies` worked out on first
+ * read: a router reads only the scores, and an 8,192-block query's counts would cost more than
+ * its walk; a short one gets them at once (cheaper than the deferral).
  */
 function withFrequencies(scores: WorkerScore[]): { scores: WorkerScore[]; frequencies: number[] } {
-  const result = { scores } as { scores: WorkerScore[]; frequencies: number[] };
-  Object.defineProperty(result, 'frequencies', {
-    enumerable: true,
-    configurable: true,
-    get(): number[] {
-      const depth = scores[0]?.blocks ?? 0;
-      const counts = new Array<number>(depth);
-      let holding = scores.length;
-      for (let d = 0; d < depth; d++) {
-        while (holding > 0 && (scores[holding - 1] as WorkerScore).blocks <= d) holding--;
-        counts[d] = holding;
-      }
-      Object.defineProperty(result, 'frequencies', { value: counts, enumerable: true, configurable: true, writable: true });
+  if ((scores[0]?.blocks ?? 0) <= 64) return { scores, frequencies: frequenciesOf(scores) };
+  return {
+    scores,
+    get frequencies(): number[] {
+      const counts = frequenciesOf(scores);
+      Object.defineProperty(this, 'frequencies', { value: counts, enumerable: true, configurable: true, writable: true });
       return counts;
     },
-  });
-  return result;
+  };
 }
 
 /** One worker's matched blocks by tier; see {@link MatchResult.tiers}. */
@@ -161,10 +178,6 @@ function dpRankOf(value: unknown, name: string): number {
 function hashList(value: unknown, name: string): ArrayLike<unknown> {
   if (value instanceof BigUint64Array || Array.isArray(value)) return value;
   throw new TypeError(`${name} must be an Array of u64 values or a BigUint64Array, got ${describe(value)}`);
-}
-
-function join(lo: number, hi: number): bigint {
-  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 /**
@@ -362,16 +375,20 @@ export class KvIndex extends WasmObject {
     this.changed();
     check(exports().kv_index_find(this.index, this.generation, len, earlyExit ? Flag.true : Flag.false, now));
     const n = ret(0);
-    const words = outputU32();
+    // Read in place: a copy of the output would be one more buffer for the collector.
+    const base = outputAt();
+    const words = memoryWords();
     const scores: WorkerScore[] = [];
     for (let k = 0; k < n; k++) {
-      const at = 5 * k;
-      scores.push({
-        workerId: join(words[at] as number, words[at + 1] as number),
-        dpRank: words[at + 2] as number,
-        blocks: words[at + 3] as number,
-        treeSize: words[at + 4] as number,
-      });
+      const at = base + 5 * k;
+      scores.push(
+        new Score(
+          joinWords(words[at] as number, words[at + 1] as number),
+          words[at + 2] as number,
+          words[at + 3] as number,
+          words[at + 4] as number,
+        ),
+      );
     }
     const result = withFrequencies(jsonReady(scores));
     if (this.#tiers.size === 0) return jsonReady(result);
@@ -497,7 +514,7 @@ export class KvIndex extends WasmObject {
     const out: TreeSize[] = [];
     for (let at = 0; at < words.length; at += 4) {
       out.push({
-        workerId: join(words[at] as number, words[at + 1] as number),
+        workerId: joinWords(words[at] as number, words[at + 1] as number),
         dpRank: words[at + 2] as number,
         blocks: words[at + 3] as number,
       });

@@ -8,9 +8,10 @@
 
 import { WasmObject } from '../runtime/handle.js';
 import type { HashLike, WorkerIdLike, WorkerScore } from './kv-index.js';
-import { inputHashes, u64 } from '../runtime/validate.js';
+import { bigU64 as idOf, inputHashes, u64 } from '../runtime/validate.js';
 import { check, exports, outputU32, ret } from '../runtime/wasm.js';
 import { jsonReady } from '../runtime/json.js';
+import { joinWords } from '../runtime/words.js';
 
 /** A candidate worker and its load, as {@link LoadTracker.potentialLoads} gives them. */
 export interface WorkerLoad {
@@ -71,11 +72,6 @@ function rank(value: unknown, name: string): number {
     throw new RangeError(`${name} must be an integer in 0..=4294967295, got ${String(value)}`);
   }
   return value;
-}
-
-function idOf(value: unknown, name: string): bigint {
-  const [lo, hi] = u64(value, name);
-  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 /** A seeded generator of uniform numbers in [0, 1): SplitMix64, as 53-bit doubles. */
@@ -198,7 +194,7 @@ export class LoadTracker extends WasmObject {
   removeWorker(workerId: WorkerIdLike): void {
     const [lo, hi] = u64(workerId, 'workerId');
     check(exports().kv_load_remove_worker(this.index, this.generation, lo, hi));
-    const id = (BigInt(hi) << 32n) | BigInt(lo);
+    const id = joinWords(lo, hi);
     for (const [requestId, r] of this.#requests) if (r.workerId === id) this.#requests.delete(requestId);
   }
 
@@ -223,7 +219,7 @@ export class LoadTracker extends WasmObject {
       fw[0] = w[at + 4] as number;
       fw[1] = w[at + 5] as number;
       out.push({
-        workerId: (BigInt(w[at + 1] as number) << 32n) | BigInt(w[at] as number),
+        workerId: joinWords(w[at] as number, w[at + 1] as number),
         dpRank: w[at + 2] as number,
         activeBlocks: w[at + 3] as number,
         prefillTokens: f[0] as number,
@@ -252,7 +248,7 @@ export class LoadTracker extends WasmObject {
     const n = this.#next;
     check(exports().kv_load_add_request(this.index, this.generation, n, lo, hi, dp, len, prefill));
     this.#next = (this.#next + 1) >>> 0;
-    this.#requests.set(requestId, { n, workerId: (BigInt(hi) << 32n) | BigInt(lo) });
+    this.#requests.set(requestId, { n, workerId: joinWords(lo, hi) });
   }
 
   #number(requestId: string): number {

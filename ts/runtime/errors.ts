@@ -7,6 +7,7 @@
  */
 
 import { Status, STATUS_INFO, type FieldLayout, type KvbmErrorKind } from './protocol.generated.js';
+import { joinWords } from './words.js';
 
 /** The kinds of {@link BlockSequenceError} (the contract's statuses of class `kvbm`). */
 export type BlockSequenceErrorKind = KvbmErrorKind;
@@ -182,7 +183,7 @@ function fieldsOf(layout: readonly FieldLayout[], w: readonly number[]): BlockSe
   for (const f of layout) {
     const word = w[at] ?? 0;
     if (f.type === 'u64') {
-      fields[f.name] = (BigInt(w[at + 1] ?? 0) << 32n) | BigInt(word);
+      fields[f.name] = joinWords(word, w[at + 1] ?? 0);
       at += 2;
     } else {
       fields[f.name] = f.type === 'name' ? (f.names[word] ?? (f.names[0] as string)) : word;

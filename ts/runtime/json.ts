@@ -36,6 +36,14 @@ function jsonOfThis(this: unknown): unknown {
 }
 
 /**
+ * Base of result records made in numbers (a query's scores): their prototype carries the
+ * non-enumerable `toJSON` that {@link jsonReady} gives a single object, so making one costs
+ * nothing more than a plain object.
+ */
+export class JsonRecord {}
+Object.defineProperty(JsonRecord.prototype, 'toJSON', { value: jsonOfThis, configurable: true, writable: true });
+
+/**
  * Gives an object (and, for an array, each object in it) a non-enumerable `toJSON`, so that
  * `JSON.stringify` writes its bigints as decimal strings and its typed arrays as arrays; returns
  * it. The API's results come this way; `structuredClone` ignores the method.

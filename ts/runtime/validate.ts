@@ -7,6 +7,7 @@
  */
 
 import { inputU32, inputView, inputWith } from './wasm.js';
+import { joinWords } from './words.js';
 
 /** Largest u32. */
 export const U32_MAX = 0xffff_ffff;
@@ -85,6 +86,12 @@ export function putU64(out: Uint32Array, at: number, value: unknown, name: () =>
   const [lo, hi] = u64(value, name());
   out[at] = lo;
   out[at + 1] = hi;
+}
+
+/** {@link u64} as a bigint. */
+export function bigU64(value: unknown, name: string): bigint {
+  const [lo, hi] = u64(value, name);
+  return joinWords(lo, hi);
 }
 
 /** Throws unless `value` is an Array or a Uint32Array of acceptable length; returns its length. */

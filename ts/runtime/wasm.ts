@@ -12,6 +12,7 @@ import { RET_OUT_LEN, RET_OUT_PTR, RET_WORDS, type RawExports } from './protocol
 export type { RawExports } from './protocol.generated.js';
 import { HashArray } from './json.js';
 import { utf8Decode } from './utf8.js';
+import { joinWords } from './words.js';
 
 let raw: RawExports | undefined;
 let retBase = 0;
@@ -105,7 +106,7 @@ export function ret4(i: number): [number, number, number, number] {
 
 /** A 64-bit value from return words `i` (low) and `i + 1` (high). */
 export function ret64(i: number): bigint {
-  return (BigInt(ret(i + 1)) << 32n) | BigInt(ret(i));
+  return joinWords(ret(i), ret(i + 1));
 }
 
 /** A copy of the 16 return words. */

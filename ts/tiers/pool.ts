@@ -16,6 +16,7 @@ import { count, inputList, instance, u32, u64 } from '../runtime/validate.js';
 import { BLOCK_STATES, EvictionPolicy as EvictionPolicyCode, PoolEventTag } from '../runtime/protocol.generated.js';
 import { check, exports, inputView, outputU32, ret } from '../runtime/wasm.js';
 import { jsonReady } from '../runtime/json.js';
+import { joinWords } from '../runtime/words.js';
 
 /** The state of a pool's block id. */
 export type BlockState = 'free' | 'active' | 'inactive';
@@ -155,7 +156,7 @@ export class TierPool extends WasmObject {
   }
   /** The salt of its sequences. */
   get saltHash(): bigint {
-    return (BigInt(this.info(6)) << 32n) | BigInt(this.info(5));
+    return joinWords(this.info(5), this.info(6));
   }
   /** The eviction policy. */
   get eviction(): EvictionPolicy {

@@ -11,7 +11,7 @@ import { computeBlockHashes } from '../../core/hash.js';
 import { chainLocal } from '../cost.js';
 import { KvIndex, type EventCounts, type HashLike, type KvEvent, type WorkerIdLike } from '../kv-index.js';
 import { seededRandom } from '../select.js';
-import { u64 } from '../../runtime/validate.js';
+import { bigU64 as idOf, u64 } from '../../runtime/validate.js';
 import { jsonReady } from '../../runtime/json.js';
 import { Bookings, type BookingEntry } from './bookings.js';
 import { decideInWasm, Field } from './decide.js';
@@ -61,10 +61,6 @@ interface Waiting {
 }
 
 const key = (workerId: bigint, dpRank: number): string => `${workerId}:${dpRank}`;
-const idOf = (value: unknown, name: string): bigint => {
-  const [lo, hi] = u64(value, name);
-  return (BigInt(hi) << 32n) | BigInt(lo);
-};
 
 /**
  * A KV-aware router: `route()` picks the worker whose cache and load make the request cheapest
