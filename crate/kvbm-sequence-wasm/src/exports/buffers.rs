@@ -90,12 +90,14 @@ pub extern "C" fn kv_live_objects() -> i32 {
 }
 
 /// Makes `mib` MiB available without growing memory again (one growth now instead of many
-/// later): `ret[0]` = 1 where it could, 0 where memory cannot grow that far.
+/// later) and touches it, so that the host maps its pages now: `ret[0]` = 1 where it could, 0
+/// where memory cannot grow that far.
 #[no_mangle]
 pub extern "C" fn kv_reserve(mib: u32) -> i32 {
     run(|st| {
         let bytes = (mib as usize).checked_mul(1 << 20);
-        st.reply.ret[0] = u32::from(bytes.map_or(false, crate::alloc::reserve));
+        st.reply.ret[0] =
+            u32::from(bytes.map_or(false, |b| crate::alloc::reserve_touching(b, true)));
         Ok(())
     })
 }
