@@ -71,6 +71,8 @@ export class KvPublisher {
   readonly #bufferSteps: number;
   #next = 0;
   #closed = false;
+  /** The last send: a ZeroMQ socket takes one send at a time, so batches queue behind it in order. */
+  #sending: Promise<void> = Promise.resolve();
   /** When set, a batch for which it returns true is numbered and buffered but not sent live (fault tests). */
   drop: ((seq: number) => boolean) | undefined;
 
@@ -107,7 +109,9 @@ export class KvPublisher {
     this.#buffer.push([seq, payload]);
     if (this.#buffer.length > this.#bufferSteps) this.#buffer.shift();
     if (this.drop?.(seq)) return;
-    await this.#pub.send([new Uint8Array(0), seqBytes(seq), payload]);
+    const send = this.#sending.then(() => this.#pub.send([new Uint8Array(0), seqBytes(seq), payload]));
+    this.#sending = send.catch(() => undefined);
+    await send;
   }
 
   async #serve(router: Socket): Promise<void> {
