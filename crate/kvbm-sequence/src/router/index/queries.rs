@@ -22,13 +22,21 @@ impl KvIndex {
             .collect();
         let mut depth = 1u32;
         let mut node = first;
+        // The walk keeps the current node at hand, so a step reads only its child.
+        let mut current = &self.nodes[first as usize];
         if !(early_exit && active.len() == 1) {
             for &h in &query[1..] {
-                let child = match self.child(node, h) {
+                let child = if current.children > SCAN_CHILDREN {
+                    self.children.get(&(node, h)).copied()
+                } else {
+                    self.scan_children(current.first_child, h)
+                };
+                let child = match child {
                     Some(c) => c,
                     None => break,
                 };
-                let holders = &self.nodes[child as usize].holders;
+                current = &self.nodes[child as usize];
+                let holders = &current.holders;
                 if holders.len() < active.len() {
                     active.retain(|&w| {
                         let stays = holders.iter().any(|x| x.worker == w);
