@@ -9,6 +9,7 @@
 
 import { inputHashes } from '../runtime/validate.js';
 import { check, exports, outputU64, outputU64Plain } from '../runtime/wasm.js';
+import { putF64Words } from '../runtime/words.js';
 import type { HashLike } from './kv-index.js';
 
 /** The cost's parameters, resolved (Dynamo's `KvRouterConfig` names in camelCase). */
@@ -29,9 +30,6 @@ export interface CostParams {
   readonly sharedCacheMultiplier: number;
 }
 
-const f64 = new Float64Array(1);
-const f64Words = new Uint32Array(f64.buffer);
-
 /**
  * @internal Writes the cost's parameters as `COST_PARAM_WORDS` words (f64 bits, low word first)
  * at `at`; returns the position after them.
@@ -47,9 +45,8 @@ export function putCostParams(out: Uint32Array, at: number, params: CostParams):
     params.diskCacheHitWeight,
     params.sharedCacheMultiplier,
   ]) {
-    f64[0] = v;
-    out[w++] = f64Words[0] as number;
-    out[w++] = f64Words[1] as number;
+    putF64Words(out, w, v);
+    w += 2;
   }
   return w;
 }

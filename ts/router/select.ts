@@ -11,7 +11,7 @@ import type { HashLike, WorkerIdLike, WorkerScore } from './kv-index.js';
 import { bigU64 as idOf, inputHashes, u64 } from '../runtime/validate.js';
 import { check, exports, outputU32, ret } from '../runtime/wasm.js';
 import { jsonReady } from '../runtime/json.js';
-import { joinWords } from '../runtime/words.js';
+import { f64FromWords, joinWords } from '../runtime/words.js';
 
 /** A candidate worker and its load, as {@link LoadTracker.potentialLoads} gives them. */
 export interface WorkerLoad {
@@ -212,17 +212,13 @@ export class LoadTracker extends WasmObject {
     const len = inputHashes(sequenceHashes, 'sequenceHashes');
     check(exports().kv_load_potential(this.index, this.generation, len, options.chained === true ? 1 : 0));
     const w = outputU32();
-    const f = new Float64Array(1);
-    const fw = new Uint32Array(f.buffer);
     const out: Array<Required<WorkerLoad> & { workerId: bigint }> = [];
     for (let at = 0; at < w.length; at += 6) {
-      fw[0] = w[at + 4] as number;
-      fw[1] = w[at + 5] as number;
       out.push({
         workerId: joinWords(w[at] as number, w[at + 1] as number),
         dpRank: w[at + 2] as number,
         activeBlocks: w[at + 3] as number,
-        prefillTokens: f[0] as number,
+        prefillTokens: f64FromWords(w, at + 4),
       });
     }
     return jsonReady(out);

@@ -7,7 +7,7 @@
  */
 
 import { inputU32, inputView, inputWith } from './wasm.js';
-import { joinWords } from './words.js';
+import { joinWords, putU64Words } from './words.js';
 
 /** Largest u32. */
 export const U32_MAX = 0xffff_ffff;
@@ -63,9 +63,6 @@ export function u64(value: unknown, name: string): [number, number] {
   throw new TypeError(`${name} must be a bigint or a number, got ${describe(value)}`);
 }
 
-const scratch64 = new BigUint64Array(1);
-const scratch32 = new Uint32Array(scratch64.buffer);
-
 /**
  * Writes `value` at `out[at]`, `out[at + 1]` (low, high word) where it is a bigint in
  * 0..=2^64-1 and returns true; returns false for anything else, which the caller then passes to
@@ -74,9 +71,7 @@ const scratch32 = new Uint32Array(scratch64.buffer);
  */
 export function putBigU64(out: Uint32Array, at: number, value: unknown): boolean {
   if (typeof value !== 'bigint' || value < 0n || value > U64_MAX) return false;
-  scratch64[0] = value;
-  out[at] = scratch32[0] as number;
-  out[at + 1] = scratch32[1] as number;
+  putU64Words(out, at, value);
   return true;
 }
 

@@ -194,23 +194,13 @@ export function outputBytesCopy(): Uint8Array {
   return outputBytes();
 }
 
-const scratchF64 = new Float64Array(1);
-const scratchWords = new Uint32Array(scratchF64.buffer);
-
 /**
- * Where the output buffer starts, as a word index into memory, for reading it in place with
- * {@link wordF64} — valid until the next call into the module.
+ * Where the output buffer starts, as a word index into {@link memoryWords}, for reading it in
+ * place — valid until the next call into the module.
  */
 export function outputAt(): number {
   views();
   return (u32[retBase + RET_OUT_PTR] as number) >>> 2;
-}
-
-/** The f64 whose bits are memory words `at` (low) and `at + 1` (high); see {@link outputAt}. */
-export function wordF64(at: number): number {
-  scratchWords[0] = u32[at] as number;
-  scratchWords[1] = u32[at + 1] as number;
-  return scratchF64[0] as number;
 }
 
 /** The output buffer as a fresh Uint32Array. */

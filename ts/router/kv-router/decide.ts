@@ -9,7 +9,8 @@
  */
 
 import { COST_PARAM_WORDS, DECIDE_CANDIDATE_FIELDS, DECIDE_SOURCES, DECIDE_WORKER_WORDS, Flag } from '../../runtime/protocol.generated.js';
-import { check, exports, inputView, outputAt, ret, wordF64 } from '../../runtime/wasm.js';
+import { check, exports, inputView, memoryWords, outputAt, ret } from '../../runtime/wasm.js';
+import { f64FromWords } from '../../runtime/words.js';
 import { putCostParams, type CostParams } from '../cost.js';
 import type { KvIndex } from '../kv-index.js';
 import type { LoadTracker } from '../select.js';
@@ -86,5 +87,6 @@ export function decideInWasm(sources: DecisionSources, r: DecisionRequest): Deci
   check(exports().kv_router_decide(words, r.isl, r.temperature, r.draw, r.now, r.tieByTreeSize ? Flag.true : Flag.false));
   const chosen = ret(0) === 1 ? ret(1) : -1;
   const at = outputAt();
-  return { value: (i, field) => wordF64(at + 2 * (i * FIELDS + field)), chosen };
+  const memory = memoryWords();
+  return { value: (i, field) => f64FromWords(memory, at + 2 * (i * FIELDS + field)), chosen };
 }
