@@ -75,7 +75,6 @@ pub extern "C" fn kv_router_decide(
             disk_cache_hit_weight: p[5],
             shared_cache_multiplier: p[6],
         };
-        params.validate()?;
         let (n, m) = (head[HEAD_WORDS - 2] as usize, head[HEAD_WORDS - 1] as usize);
         let expected = n
             .checked_mul(4)
@@ -95,12 +94,7 @@ pub extern "C" fn kv_router_decide(
             draw,
             ties_by_tree_size: flag(tie_by_tree_size)?,
         };
-        if !(temperature.is_finite() && temperature >= 0.0) {
-            return Err(invalid("temperature must be finite and ≥ 0".to_string()));
-        }
-        if !(0.0..1.0).contains(&draw) {
-            return Err(invalid("draw must be in [0, 1)".to_string()));
-        }
+        choice.validate()?;
         let (local, rest) = body.split_at(2 * n);
         let (sequence, workers) = rest.split_at(2 * n);
         let local = u64s_of(local)?;

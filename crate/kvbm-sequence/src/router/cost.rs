@@ -125,6 +125,15 @@ pub fn costs(params: &CostParams, isl: f64, inputs: &[CostInput]) -> Result<Vec<
     Ok(out)
 }
 
+/// Refuses a temperature that is negative or not finite, and a draw outside [0, 1).
+pub fn check_choice(temperature: f64, draw: f64) -> Result<()> {
+    check(temperature, "temperature", 0.0)?;
+    if !(0.0..1.0).contains(&draw) {
+        return Err(Error::InvalidParameter { name: "draw" });
+    }
+    Ok(())
+}
+
 /// Picks a candidate from its cost. `temperature` 0: the lowest cost, ties to the lowest
 /// `tie_keys` entry (all equal keys: no preference), remaining ties by `draw` (uniform in
 /// [0, 1)). `temperature` > 0: sampled with probability ∝ `exp(−(cost − min) / ((max − min) ·
@@ -135,10 +144,7 @@ pub fn choose(
     temperature: f64,
     draw: f64,
 ) -> Result<Option<usize>> {
-    check(temperature, "temperature", 0.0)?;
-    if !(0.0..1.0).contains(&draw) {
-        return Err(Error::InvalidParameter { name: "draw" });
-    }
+    check_choice(temperature, draw)?;
     if tie_keys.len() != costs.len() {
         return Err(Error::InvalidParameter { name: "tie_keys" });
     }

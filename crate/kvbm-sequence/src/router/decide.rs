@@ -5,7 +5,7 @@
 //! Place: `crate/kvbm-sequence/src/router/decide.rs` — index and load model → cost → the chosen
 //! worker in the data flow.
 
-use super::cost::{choose, costs, CostInput, CostParams};
+use super::cost::{check_choice, choose, costs, CostInput, CostParams};
 use super::index::{KvIndex, WorkerKey};
 use super::load::LoadTracker;
 use crate::collections::sort::sort_by;
@@ -50,6 +50,15 @@ pub struct Choice {
     pub draw: f64,
     /// Ties at temperature 0 go to the smallest tree first (Dynamo's classic cost).
     pub ties_by_tree_size: bool,
+}
+
+impl Choice {
+    /// Refuses parameters, a temperature or a draw out of their ranges (what [`decide`] would
+    /// refuse), so that a caller can check before it changes anything.
+    pub fn validate(&self) -> Result<()> {
+        self.params.validate()?;
+        check_choice(self.temperature, self.draw)
+    }
 }
 
 /// One eligible worker's part of a decision.
@@ -224,6 +233,17 @@ mod tests {
         load
     }
 
+    /// A router that keeps the device index only.
+    fn device_only<'a>(device: &'a KvIndex, load: &'a LoadTracker) -> Sources<'a> {
+        Sources {
+            device,
+            host: None,
+            disk: [None, None],
+            predicted: None,
+            load,
+        }
+    }
+
     fn choice() -> Choice {
         Choice {
             params: CostParams::default(),
@@ -238,13 +258,7 @@ mod tests {
         let mut device = KvIndex::new();
         store(&mut device, 1, &[10, 11, 12]);
         let load = tracker(&[1, 2]);
-        let sources = Sources {
-            device: &device,
-            host: None,
-            disk: [None, None],
-            predicted: None,
-            load: &load,
-        };
+        let sources = device_only(&device, &load);
         // 4 blocks of 16 tokens; worker 1 holds 3: (64/16 − 3) + 4 new active blocks = 5;
         // worker 2: 4 + 4 = 8.
         let local = [10, 11, 12, 13];
@@ -271,11 +285,9 @@ mod tests {
         store(&mut disk, 1, &[10, 11]);
         let load = tracker(&[1]);
         let sources = Sources {
-            device: &device,
             host: Some(&host),
             disk: [Some(&disk), None],
-            predicted: None,
-            load: &load,
+            ..device_only(&device, &load)
         };
         let request = Request {
             local: &[10, 11, 12, 13],
@@ -296,11 +308,8 @@ mod tests {
         predicted.record(key(2), &[10, 11], 0.0).unwrap();
         let load = tracker(&[1, 2]);
         let sources = Sources {
-            device: &device,
-            host: None,
-            disk: [None, None],
             predicted: Some(&predicted),
-            load: &load,
+            ..device_only(&device, &load)
         };
         let request = Request {
             local: &[10, 11, 12, 13],
@@ -318,13 +327,7 @@ mod tests {
         let device = KvIndex::new();
         let mut load = tracker(&[1, 3]);
         load.add_request(7, key(1), &[1, 2], 32.0).unwrap();
-        let sources = Sources {
-            device: &device,
-            host: None,
-            disk: [None, None],
-            predicted: None,
-            load: &load,
-        };
+        let sources = device_only(&device, &load);
         let request = Request {
             local: &[10, 11],
             sequence: &[1, 2],
@@ -342,13 +345,7 @@ mod tests {
     fn no_eligible_worker_chooses_none() {
         let device = KvIndex::new();
         let load = LoadTracker::new();
-        let sources = Sources {
-            device: &device,
-            host: None,
-            disk: [None, None],
-            predicted: None,
-            load: &load,
-        };
+        let sources = device_only(&device, &load);
         let request = Request {
             local: &[10],
             sequence: &[1],

@@ -26,12 +26,7 @@ impl KvIndex {
         let mut current = &self.nodes[first as usize];
         if !(early_exit && active.len() == 1) {
             for &h in &query[1..] {
-                let child = if current.children > SCAN_CHILDREN {
-                    self.children.get(&(node, h)).copied()
-                } else {
-                    self.scan_children(current.first_child, h)
-                };
-                let child = match child {
+                let child = match self.child_of(node, current, h) {
                     Some(c) => c,
                     None => break,
                 };
