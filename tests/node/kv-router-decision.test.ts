@@ -4,22 +4,12 @@
 // worlds, several seeds; nothing of the expected side comes from the library.
 import { describe, expect, it } from 'vitest';
 import { chainBlockHashes, KvRouter, type Booking, type KvEvent } from 'kvbm-sequence';
+import { rng } from '../support/router-model';
 
 const BS = 4;
 const WORKERS = [1, 2, 3, 4];
 const TIERS = ['device', 'host', 'disk'] as const;
 type Tier = (typeof TIERS)[number];
-
-function generator(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Length of the common prefix of two hash lists. */
 function common(a: readonly bigint[], b: readonly bigint[]): number {
@@ -31,7 +21,7 @@ function common(a: readonly bigint[], b: readonly bigint[]): number {
 describe('a routing decision equals the SPEC cost of what the router was told', () => {
   for (const seed of [1, 2, 3, 4, 5]) {
     it(`random world ${seed}: every candidate's cost and the choice`, () => {
-      const random = generator(seed);
+      const random = rng(seed);
       const int = (n: number) => Math.floor(random() * n);
       // Three documents of 12 local hashes; a prompt is a document's prefix and a tail of its own.
       const docs = [0, 1, 2].map((d) => Array.from({ length: 12 }, (_, i) => BigInt(1_000 * (d + 1) + i)));
