@@ -6,13 +6,13 @@ import { KvIndex, memoryStats, reserve } from 'kvbm-sequence';
 import { routerEvents } from '../bench/router-workload';
 
 describe('memory growth', () => {
-  it('grows memory at most 16 times for a cold ingest of 1,000,064 (worker, block) entries', () => {
+  it('grows memory at most 6 times for a cold ingest of 1,000,064 (worker, block) entries', () => {
     const events = routerEvents();
     const before = memoryStats().memoryGrows;
     using index = new KvIndex();
     index.applyEvents(events);
     expect(index.size).toBe(1_000_064);
-    expect(memoryStats().memoryGrows - before).toBeLessThanOrEqual(16);
+    expect(memoryStats().memoryGrows - before).toBeLessThanOrEqual(6);
   });
 
   it('reserve() grows memory once, and what fits in it grows nothing', () => {

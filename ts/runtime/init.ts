@@ -140,7 +140,7 @@ export interface MemoryStats {
   /** Bytes the module's allocator holds now: live objects and the module's buffers. */
   readonly heapBytes: number;
   /**
-   * Times linear memory grew. It grows in big steps (half the memory again, 16–256 MiB), so this
+   * Times linear memory grew. It grows in big steps (doubling, by 16 MiB to 1 GiB), so this
    * stays small; {@link reserve} makes room for a known load in one step.
    */
   readonly memoryGrows: number;

@@ -9,10 +9,13 @@
 //! Memory grows in big steps. The system allocator grows linear memory by what one request
 //! needs, 64 KiB pages at a time; every growth detaches the JavaScript views of the memory, and
 //! V8 answers many small growths with a garbage collection each (a 1 M-block index ingested
-//! cold took seconds for it). So when an allocation has grown memory, the allocator at once
-//! allocates and frees a block of half the memory again (16 MiB to 256 MiB): one more growth,
-//! whose pages the system allocator then keeps and serves from. [`reserve`] does the same for a
-//! size the caller names.
+//! cold took seconds for it; once memory is large, V8 still answers each growth with a full
+//! collection, since every growth hands JavaScript a new buffer of the whole memory). So memory
+//! doubles: when an allocation has grown it, the allocator at once allocates and frees a block as
+//! large as the memory (16 MiB to 1 GiB), whose pages the system allocator then keeps and serves
+//! from; and a large request that the free memory is unlikely to hold reserves itself and that
+//! headroom in one growth first, instead of growing memory twice. [`reserve`] does the same for
+//! a size the caller names.
 //!
 //! Native builds keep Rust's default allocator; this module is compiled there only for its tests.
 //!
@@ -26,6 +29,8 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 const BALLAST: usize = 1 << 20;
 /// Allocations up to this size may use the ballast.
 const SMALL: usize = 64 << 10;
+/// Allocations from this size on make room for themselves and the headroom in one growth.
+const LARGE: usize = 1 << 20;
 
 static BALLAST_PTR: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
 
@@ -35,9 +40,9 @@ static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
 /// Times linear memory grew (`memoryStats().memoryGrows`).
 static GROWS: AtomicUsize = AtomicUsize::new(0);
 
-/// Headroom reserved after a growth: half the memory, within these bounds.
+/// Headroom reserved after a growth: as much as the memory, within these bounds.
 const MIN_STEP: usize = 16 << 20;
-const MAX_STEP: usize = 256 << 20;
+const MAX_STEP: usize = 1 << 30;
 
 /// Times linear memory grew since the module started.
 pub fn grows() -> usize {
@@ -90,15 +95,33 @@ pub fn reserve_touching(bytes: usize, touch: bool) -> bool {
     true
 }
 
+/// The headroom to reserve when memory grows: as much again as there is, within bounds.
+fn step() -> usize {
+    (pages() * 65536).max(MIN_STEP).min(MAX_STEP)
+}
+
 /// After an allocation grew memory from `before` pages: counts it and reserves the headroom.
 fn grew(before: usize) {
     if pages() == before {
         return;
     }
     GROWS.fetch_add(1, Ordering::Relaxed);
-    let step = (pages() * 65536 / 2).max(MIN_STEP).min(MAX_STEP);
     // Where the headroom cannot be had, the allocation that grew memory still stands.
-    reserve(step);
+    reserve(step());
+}
+
+/// Before a large request that the free memory is unlikely to hold: reserves the request and
+/// the headroom in one growth, where the request itself would grow memory and the headroom
+/// after it grow it a second time (each growth costs V8 a full garbage collection once memory
+/// is large).
+fn make_room(size: usize) {
+    if size < LARGE {
+        return;
+    }
+    let free = (pages() * 65536).saturating_sub(ALLOCATED.load(Ordering::Relaxed) + BALLAST);
+    if size > free / 2 {
+        reserve(size.saturating_add(step()));
+    }
 }
 
 /// Bytes the module's objects and buffers hold now (the ballast excluded).
@@ -148,6 +171,7 @@ pub struct BallastAllocator;
 // retry only frees memory this module owns.
 unsafe impl GlobalAlloc for BallastAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        make_room(layout.size());
         let before = pages();
         let ptr = System.alloc(layout);
         grew(before);
@@ -158,6 +182,7 @@ unsafe impl GlobalAlloc for BallastAllocator {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        make_room(layout.size());
         let before = pages();
         let ptr = System.alloc_zeroed(layout);
         grew(before);
@@ -173,6 +198,7 @@ unsafe impl GlobalAlloc for BallastAllocator {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        make_room(new_size);
         let before = pages();
         let mut new = System.realloc(ptr, layout, new_size);
         grew(before);
