@@ -97,7 +97,7 @@ pub fn reserve_touching(bytes: usize, touch: bool) -> bool {
 
 /// The headroom to reserve when memory grows: as much again as there is, within bounds.
 fn step() -> usize {
-    (pages() * 65536).max(MIN_STEP).min(MAX_STEP)
+    pages().saturating_mul(65536).max(MIN_STEP).min(MAX_STEP)
 }
 
 /// After an allocation grew memory from `before` pages: counts it and reserves the headroom.
@@ -118,7 +118,9 @@ fn make_room(size: usize) {
     if size < LARGE {
         return;
     }
-    let free = (pages() * 65536).saturating_sub(ALLOCATED.load(Ordering::Relaxed) + BALLAST);
+    let free = pages()
+        .saturating_mul(65536)
+        .saturating_sub(ALLOCATED.load(Ordering::Relaxed).saturating_add(BALLAST));
     if size > free / 2 {
         reserve(size.saturating_add(step()));
     }
