@@ -40,7 +40,17 @@ describe('the serving commands from the packed package', () => {
   it('route --help lists the flags; an unknown flag is an error', () => {
     const help = spawnSync('npx', ['--no-install', 'kvbm-sequence', 'route', '--help'], { cwd: packedFixture(), encoding: 'utf8' });
     expect(help.status).toBe(0);
-    for (const flag of ['--engine', '--engines', '--policy', '--nats', '--router-id', '--tokenizer', '--block-size', '--port'])
+    for (const flag of [
+      '--engine',
+      '--engines',
+      '--policy',
+      '--nats',
+      '--router-id',
+      '--tokenizer',
+      '--block-size',
+      '--port',
+      '--reserve-mib',
+    ])
       expect(help.stdout).toContain(flag);
     const bad = spawnSync('npx', ['--no-install', 'kvbm-sequence', 'route', '--engnie', 'x'], { cwd: packedFixture(), encoding: 'utf8' });
     expect(bad.status).toBe(2);
@@ -89,6 +99,24 @@ describe('the serving commands from the packed package', () => {
     expect(
       ((await second.json()) as { usage: { prompt_tokens_details: { cached_tokens: number } } }).usage.prompt_tokens_details.cached_tokens,
     ).toBe(32);
+  });
+
+  it('--reserve-mib sizes WebAssembly memory at start, and /metrics shows it', async () => {
+    const engine = await npx(['engine', '--port', '0']);
+    const router = await npx(['route', '--port', '0', '--engine', engine, '--reserve-mib', '96']);
+    const metrics = await (await fetch(`${router}/metrics`)).text();
+    const memory = Number(/^kvbm_wasm_memory_bytes (\d+)$/m.exec(metrics)?.[1]);
+    expect(memory).toBeGreaterThanOrEqual(96 * 2 ** 20);
+    expect(Number(/^kvbm_wasm_heap_bytes (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+  });
+
+  it('--reserve-mib beyond what WebAssembly memory can hold is refused', () => {
+    const bad = spawnSync('npx', ['--no-install', 'kvbm-sequence', 'route', '--engine', 'http://127.0.0.1:1', '--reserve-mib', '5000'], {
+      cwd: packedFixture(),
+      encoding: 'utf8',
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--reserve-mib 5000: WebAssembly memory cannot grow that far');
   });
 
   it('--tokenizer tokenizes locally, chats through the chat template', async () => {

@@ -55,6 +55,7 @@ const USAGE = `usage:
                       [--host-cache-hit-weight H] [--disk-cache-hit-weight D] [--temperature T]
                       [--seed N] [--busy-prefill-tokens N] [--busy-decode-blocks F]
                       [--when-busy refuse|defer] [--nats URL --router-id N] [--tokenizer FILE]
+                      [--reserve-mib M]
 
 defaults: --workers 4 --block-size 16 --g1-tokens 1000000 --g2-tokens 4000000 (per worker)
           --router kv --eviction lru --prefill-tps 10000 --decode-ms 20

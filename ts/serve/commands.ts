@@ -8,7 +8,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import type { CostModel, KvRouterOptions, RoutingPolicy } from 'kvbm-sequence';
+import { reserve, type CostModel, type KvRouterOptions, type RoutingPolicy } from 'kvbm-sequence';
 import { startEngine } from './engine.js';
 import { loadTokenizer } from './local-tokenizer.js';
 import { startRouterServer, type EngineSpec } from './router-server.js';
@@ -42,6 +42,7 @@ export const SERVE_FLAGS: Record<'engine' | 'route', readonly string[]> = {
     'nats',
     'router-id',
     'tokenizer',
+    'reserve-mib',
     'help',
   ],
 };
@@ -165,6 +166,11 @@ export async function routeCommand(flags: Flags): Promise<void> {
         : { activePrefillTokens: busyPrefill, activeDecodeBlocks: busyDecode },
   };
   const router = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as unknown as KvRouterOptions;
+  // Fresh WebAssembly memory costs a growth (a full V8 collection once memory is large) and a page
+  // fault per 4 KiB on first write: paid here, at start, not in the first burst of KV events.
+  const reserveMib = num(flags, 'reserve-mib', 0);
+  if (reserveMib !== undefined && reserveMib > 0 && !reserve(reserveMib * 2 ** 20))
+    throw new FlagError(`--reserve-mib ${reserveMib}: WebAssembly memory cannot grow that far`);
   const tokenizerFile = str(flags, 'tokenizer');
   const running = await startRouterServer({
     port: num(flags, 'port', 0) ?? 8080,

@@ -1,14 +1,15 @@
 /**
  * The router's Prometheus metrics (`kvbm_` prefix, prom-client): requests and decisions per
  * worker, matched blocks and route time as histograms, refusals by reason, KV events, gaps,
- * resyncs and lost batches per event source, the index size and the running bookings.
+ * resyncs and lost batches per event source, the index size, the running bookings and the
+ * WebAssembly memory.
  *
  * Place: `ts/serve/router-metrics.ts`.
  * @module
  */
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Booking, KvRouter } from 'kvbm-sequence';
+import { memoryStats, type Booking, type KvRouter } from 'kvbm-sequence';
 import type { VllmStream } from 'kvbm-sequence/vllm';
 
 /** The metrics of one router. */
@@ -108,6 +109,22 @@ export class RouterMetrics {
       registers,
       collect() {
         this.set(router.stats.running);
+      },
+    });
+    new Gauge({
+      name: 'kvbm_wasm_memory_bytes',
+      help: 'WebAssembly linear memory (it grows, never shrinks; --reserve-mib sizes it at start)',
+      registers,
+      collect() {
+        this.set(memoryStats().memoryBytes);
+      },
+    });
+    new Gauge({
+      name: 'kvbm_wasm_heap_bytes',
+      help: 'Bytes of WebAssembly memory the index, the load model and their buffers hold',
+      registers,
+      collect() {
+        this.set(memoryStats().heapBytes);
       },
     });
   }
