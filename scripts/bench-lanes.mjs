@@ -18,13 +18,13 @@ function load(path) {
     hashes(tokens, blockSize, which) {
       const ptr = ex.kv_input(tokens.length);
       new Uint32Array(ex.memory.buffer, ptr, tokens.length).set(tokens);
-      if (ex.kv_compute_hashes(tokens.length, blockSize, 1337, 0, which) !== 0) throw new Error('call failed');
+      if ((which ? ex.kv_sequence_hashes : ex.kv_block_hashes)(tokens.length, blockSize, 1337, 0) !== 0) throw new Error('call failed');
       const words = new Uint32Array(ex.memory.buffer);
       const at = words[retBase + RET_OUT_PTR];
       return new Uint32Array(ex.memory.buffer, at, words[retBase + RET_OUT_LEN] >>> 2).slice();
     },
     timeOnly(n, blockSize) {
-      if (ex.kv_compute_hashes(n, blockSize, 1337, 0, 1) !== 0) throw new Error('call failed');
+      if (ex.kv_sequence_hashes(n, blockSize, 1337, 0) !== 0) throw new Error('call failed');
     },
     fill(tokens) {
       const ptr = ex.kv_input(tokens.length);
