@@ -1,6 +1,8 @@
 // The raw WebAssembly exports, called with random arguments (random handles, lengths, indices,
 // input contents), never trap: every call returns a status, and the module keeps working.
 import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { freshInstance, type RawExports } from '../support/raw-module';
 import { EXPORTS, STATUS_INFO, Status } from '../../ts/runtime/protocol.generated';
 
@@ -42,6 +44,15 @@ describe('raw exports', () => {
       .map(([name, params]) => [name, params.length] as const)
       .sort();
     expect(built).toEqual(contract);
+  });
+
+  it('the scripts that load the module themselves (bench:lanes) call only functions it exports', () => {
+    const dir = join(__dirname, '..', '..', 'scripts');
+    const called = readdirSync(dir)
+      .filter((f) => f.endsWith('.mjs'))
+      .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/\bex\.(kv_[a-z0-9_]+)/g)].map((m) => [f, m[1] ?? ''] as const));
+    expect(called.length).toBeGreaterThan(0);
+    for (const [file, name] of called) expect([file, name, name in EXPORTS]).toEqual([file, name, true]);
   });
 
   it('every selector refuses a value it does not name the same way: InvalidArgument, "unknown <selector> <value>"', () => {
