@@ -27,6 +27,13 @@ struct Slot {
     object: Option<Object>,
 }
 
+impl Slot {
+    /// Whether a handle of `generation` names this slot's object (0 is never a live generation).
+    fn holds(&self, generation: u32) -> bool {
+        generation != 0 && self.generation == generation
+    }
+}
+
 /// The table of live objects.
 #[derive(Default)]
 pub(crate) struct Table {
@@ -70,7 +77,7 @@ impl Table {
 
     fn slot(&mut self, index: u32, generation: u32) -> Result<&mut Slot, Failure> {
         match self.slots.get_mut(index as usize) {
-            Some(slot) if generation != 0 && slot.generation == generation => Ok(slot),
+            Some(slot) if slot.holds(generation) => Ok(slot),
             _ => Err(Failure::InvalidHandle),
         }
     }
@@ -155,7 +162,7 @@ impl Table {
     /// The object behind a handle, shared (so that several can be borrowed at once).
     fn shared(&self, index: u32, generation: u32) -> Result<&Object, Failure> {
         match self.slots.get(index as usize) {
-            Some(slot) if generation != 0 && slot.generation == generation => {
+            Some(slot) if slot.holds(generation) => {
                 slot.object.as_ref().ok_or(Failure::InvalidHandle)
             }
             _ => Err(Failure::InvalidHandle),
@@ -178,24 +185,28 @@ impl Table {
         }
     }
 
+    /// The assignment record behind a handle, shared.
+    fn assignments_ref(
+        &self,
+        index: u32,
+        generation: u32,
+    ) -> Result<&ExternalBlockAssignments, Failure> {
+        match self.shared(index, generation)? {
+            Object::Assignments(a) => Ok(a),
+            _ => Err(Failure::WrongKind("an ExternalBlockAssignments")),
+        }
+    }
+
     /// Two assignment records at once, both shared (the same one twice is allowed).
     pub(crate) fn assignments_pair(
-        &mut self,
+        &self,
         a: (u32, u32),
         b: (u32, u32),
     ) -> Result<(&ExternalBlockAssignments, &ExternalBlockAssignments), Failure> {
-        // Validate both handles (and kinds) first, then borrow both shared.
-        self.assignments(a.0, a.1)?;
-        self.assignments(b.0, b.1)?;
-        let get = |index: u32| match self
-            .slots
-            .get(index as usize)
-            .and_then(|s| s.object.as_ref())
-        {
-            Some(Object::Assignments(x)) => Ok(x),
-            _ => Err(Failure::InvalidHandle),
-        };
-        Ok((get(a.0)?, get(b.0)?))
+        Ok((
+            self.assignments_ref(a.0, a.1)?,
+            self.assignments_ref(b.0, b.1)?,
+        ))
     }
 
     /// An object (mutable) and a sequence (shared) at once; the object must not be the
