@@ -276,6 +276,14 @@ pub fn try_reserve<T>(vec: &mut Vec<T>, additional: usize) -> Result<()> {
     })
 }
 
+/// `n` copies of `value` in a vector reserved as [`try_reserve`] does.
+pub fn filled<T: Clone>(n: usize, value: T) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    try_reserve(&mut out, n)?;
+    out.resize(n, value);
+    Ok(out)
+}
+
 /// For the `try_reserve` of other collections (maps, deques): maps their failure to
 /// `OutOfMemory` for `requested` items, as [`try_reserve`] does for vectors.
 pub fn out_of_memory<E>(requested: usize) -> impl FnOnce(E) -> Error {

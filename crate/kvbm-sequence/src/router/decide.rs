@@ -9,7 +9,7 @@ use super::cost::{check_choice, choose, costs, CostInput, CostParams};
 use super::index::{KvIndex, WorkerKey};
 use super::load::LoadTracker;
 use crate::collections::sort::sort_by;
-use crate::error::{try_reserve, Result};
+use crate::error::{filled, try_reserve, Result};
 
 /// Where a decision reads from: the device-tier index, the lower tiers' and the predictions'
 /// indexes where a router keeps them, and the load model of its bookings.
@@ -101,9 +101,7 @@ pub fn decide(
     choice: &Choice,
 ) -> Result<Decision> {
     let at = Positions::of(eligible)?;
-    let mut candidates = Vec::new();
-    try_reserve(&mut candidates, eligible.len())?;
-    candidates.resize(eligible.len(), Candidate::default());
+    let mut candidates = filled(eligible.len(), Candidate::default())?;
 
     for s in sources.device.find_matches(request.local, false).scores {
         if let Some(i) = at.get(s.worker) {
@@ -111,15 +109,15 @@ pub fn decide(
             candidates[i].tree_size = s.tree_size;
         }
     }
-    let mut host = vec_of(eligible.len())?;
-    let mut disk = vec_of(eligible.len())?;
+    let mut host = filled(eligible.len(), 0)?;
+    let mut disk = filled(eligible.len(), 0)?;
     if let Some(index) = sources.host {
         reach(index, request.local, &at, &mut host);
     }
     for index in sources.disk.iter().flatten() {
         reach(index, request.local, &at, &mut disk);
     }
-    let mut predicted = vec_of(eligible.len())?;
+    let mut predicted = filled(eligible.len(), 0)?;
     if let Some(index) = sources.predicted {
         reach(index, request.local, &at, &mut predicted);
     }
@@ -184,13 +182,6 @@ impl Positions {
             _ => None,
         }
     }
-}
-
-fn vec_of(n: usize) -> Result<Vec<u32>> {
-    let mut v = Vec::new();
-    try_reserve(&mut v, n)?;
-    v.resize(n, 0);
-    Ok(v)
 }
 
 /// Raises each eligible worker's entry in `into` to its score in `index`.

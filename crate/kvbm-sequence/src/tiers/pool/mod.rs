@@ -13,7 +13,7 @@
 //!
 //! Place: `crate/kvbm-sequence/src/tiers/pool/mod.rs`.
 
-use crate::error::{out_of_memory, try_reserve, Error, Result};
+use crate::error::{filled, out_of_memory, try_reserve, Error, Result};
 mod eviction;
 mod invariants;
 mod snapshot;
@@ -27,14 +27,6 @@ use crate::sequence::{Block, BlockSequence};
 use std::collections::{BTreeMap, VecDeque};
 
 const NIL: u32 = u32::MAX;
-
-/// `n` copies of `value`, reserved fallibly.
-fn filled<T: Clone>(n: usize, value: T) -> Result<Vec<T>> {
-    let mut out = Vec::new();
-    try_reserve(&mut out, n)?;
-    out.resize(n, value);
-    Ok(out)
-}
 
 /// The state of a block id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
