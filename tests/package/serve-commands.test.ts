@@ -166,7 +166,7 @@ describe('npm run demo:router', () => {
       encoding: 'utf8',
       timeout: 120_000,
     });
-    expect(run.status).toBe(0);
+    expect(run.status, run.stderr).toBe(0);
     const rows = run.stdout.split('\n').filter((l) => /^\| (kv|round-robin) /.test(l));
     expect(rows).toHaveLength(2);
     for (const row of rows) {

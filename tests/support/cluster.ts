@@ -65,9 +65,24 @@ export interface Engine extends Started {
   readonly args: string[];
 }
 
-/** Starts engine `id` (its ports chosen once, so that a restart reuses them). */
+/**
+ * Starts engine `id` (its ports chosen once, so that a restart reuses them). Ports it chooses
+ * itself are free when chosen but may be taken before the engine binds them (other suites run
+ * alongside): then it tries again with new ones, up to 5 times.
+ */
 export async function startEngine(id: number, flags: string[], env: Record<string, string> = {}, ports?: number[]): Promise<Engine> {
-  const [http, events, replay] = ports ?? [await freePort(), await freePort(), await freePort()];
+  if (ports !== undefined) return startEngineOn(id, flags, env, ports);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEngineOn(id, flags, env, [await freePort(), await freePort(), await freePort()]);
+    } catch (e) {
+      if (attempt === 5 || !/address already in use/i.test(String(e))) throw e;
+    }
+  }
+}
+
+async function startEngineOn(id: number, flags: string[], env: Record<string, string>, ports: number[]): Promise<Engine> {
+  const [http, events, replay] = ports;
   const args = [
     'engine',
     '--port',
